@@ -1,0 +1,389 @@
+#include "common/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+#include <utility>
+
+#include "common/error.h"
+#include "common/logging.h"
+#include "common/secrets.h"
+
+extern char** environ;
+
+namespace aaiti {
+namespace {
+
+using K = ConfigKind;
+
+// The catalogue: the seed's names, their stack-file paths, kinds and defaults. Order is display order.
+const std::vector<ConfigKey> k_catalogue = {
+    {"DB_HOST", "database.host", K::text, "127.0.0.1", "PostgreSQL host"},
+    {"DB_PORT", "database.port", K::port, "5432", "PostgreSQL port", 1, 65535},
+    {"DB_NAME", "database.name", K::text, "aaiti", "PostgreSQL database name"},
+    {"DB_USER", "database.user", K::text, "aaiti", "PostgreSQL user"},
+    {"DB_PASSWORD", "database.password", K::secret, "", "PostgreSQL password"},
+    {"DB_POOL_MIN", "database.pool.min", K::integer, "2", "connections a service keeps open", 0, 1000},
+    {"DB_POOL_MAX", "database.pool.max", K::integer, "10", "most connections a service opens", 1, 1000},
+    {"WRITE_DB_URL", "database.write_url", K::secret_url, "", "PostgreSQL URL for writes (overrides DB_*)", 0, 0,
+     "postgresql,postgres,libpq"},
+    {"READ_DB_URL", "database.read_url", K::secret_url, "", "PostgreSQL URL for reads (default: the write URL)", 0, 0,
+     "postgresql,postgres,libpq"},
+    {"SQLITE_DB_PATH", "database.sqlite_path", K::path, "data/aaiti.sqlite", "SQLite database (the embedded default)"},
+    {"REDIS_URL", "redis.url", K::secret_url, "redis://127.0.0.1:6379", "Redis URL", 0, 0, "redis,rediss,unix"},
+    {"JWT_SECRET", "auth.jwt_secret", K::secret, "", "HS256 signing secret for tokens"},
+    {"JWT_EXPIRES_IN", "auth.jwt_expires_in", K::duration, "7d", "refresh token lifetime"},
+    {"RATE_LIMIT_WINDOW", "gateway.rate_limit.window", K::duration, "15m", "rate-limit window"},
+    {"RATE_LIMIT_MAX", "gateway.rate_limit.max", K::integer, "100", "requests per client per window", 1, 1000000000},
+    {"JAEGER_ENDPOINT", "tracing.jaeger_endpoint", K::url, "", "trace collector URL (empty: tracing export off)", 0, 0,
+     "http,https"},
+    {"SLACK_WEBHOOK", "alerts.slack_webhook", K::secret, "", "Slack incoming-webhook URL"},
+    {"DISCORD_WEBHOOK", "alerts.discord_webhook", K::secret, "", "Discord webhook URL"},
+    {"SMTP_HOST", "alerts.smtp.host", K::text, "", "SMTP server for e-mail alerts"},
+    {"SMTP_PORT", "alerts.smtp.port", K::port, "587", "SMTP port", 1, 65535},
+    {"SMTP_USER", "alerts.smtp.user", K::text, "", "SMTP user"},
+    {"SMTP_PASS", "alerts.smtp.password", K::secret, "", "SMTP password"},
+    {"SMTP_FROM", "alerts.smtp.from", K::text, "", "sender address of alert mail"},
+    {"SMTP_TO", "alerts.smtp.to", K::text, "", "recipients of alert mail, comma-separated"},
+    {"LOG_LEVEL", "logging.level", K::log_level, "info", "trace, debug, info, warn, error, critical or off"},
+    {"LOG_FORMAT", "logging.format", K::log_format, "text", "text or json"},
+};
+
+bool is_secret_kind(ConfigKind kind) { return kind == K::secret; }
+bool may_come_from_file(ConfigKind kind) { return kind == K::secret || kind == K::secret_url; }
+
+std::map<std::string, std::string> process_environment() {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; e && *e; ++e) {
+        std::string_view kv(*e);
+        const auto eq = kv.find('=');
+        if (eq != std::string_view::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+    }
+    return env;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+    std::int64_t v = 0;
+    const auto* end = text.data() + text.size();
+    const auto r = std::from_chars(text.data(), end, v);
+    if (text.empty() || r.ec != std::errc() || r.ptr != end) return std::nullopt;
+    return v;
+}
+
+// `"abc" from environment DB_PORT`, or without the value for secrets.
+std::string describe(const ConfigEntry& e) {
+    if (e.secret) return "the value from " + e.origin;
+    return "\"" + mask_secrets_in_url(e.value) + "\" from " + e.origin;
+}
+
+std::string scheme_of(std::string_view url) {
+    const auto sep = url.find("://");
+    if (sep == std::string_view::npos || sep == 0) return {};
+    std::string scheme(url.substr(0, sep));
+    if (!std::all_of(scheme.begin(), scheme.end(), [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '-' || c == '.'; }))
+        return {};
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+    return scheme;
+}
+
+void validate_url(const ConfigKey& key, const ConfigEntry& e) {
+    const std::string schemes(key.schemes);
+    const std::string scheme = scheme_of(e.value);
+    std::vector<std::string> accepted;
+    std::stringstream list(schemes);
+    for (std::string s; std::getline(list, s, ',');) accepted.push_back(s);
+    const bool libpq_ok = std::find(accepted.begin(), accepted.end(), "libpq") != accepted.end();
+    if (scheme.empty()) {
+        if (libpq_ok && e.value.find('=') != std::string::npos) return;  // host=... dbname=...
+    } else if (accepted.empty() || std::find(accepted.begin(), accepted.end(), scheme) != accepted.end()) {
+        return;
+    }
+    std::string expected;
+    for (const auto& s : accepted) {
+        if (!expected.empty()) expected += ", ";
+        expected += s == "libpq" ? "a libpq key=value string" : s + "://...";
+    }
+    throw ConfigError(std::string(key.name) + ": " + describe(e) + " is not a URL; expected " +
+                      (expected.empty() ? "scheme://..." : expected));
+}
+
+void validate(const ConfigKey& key, const ConfigEntry& e) {
+    if (e.value.empty() && key.kind != K::integer && key.kind != K::port && key.kind != K::duration) return;
+    const std::string name(key.name);
+    switch (key.kind) {
+        case K::integer:
+        case K::port: {
+            const auto v = parse_int(e.value);
+            if (!v || *v < key.min || *v > key.max)
+                throw ConfigError(name + ": " + describe(e) + " is not " + (key.kind == K::port ? "a port" : "valid") +
+                                  "; expected an integer from " + std::to_string(key.min) + " to " + std::to_string(key.max));
+            return;
+        }
+        case K::duration:
+            try {
+                if (parse_duration(e.value).count() > 0) return;
+            } catch (const std::invalid_argument&) {
+            }
+            throw ConfigError(name + ": " + describe(e) +
+                              " is not a duration; expected e.g. 250ms, 30s, 15m, 1h30m, 7d (a bare number means seconds)");
+        case K::url:
+        case K::secret_url:
+            validate_url(key, e);
+            return;
+        case K::log_level:
+            try {
+                logging::parse_level(e.value);
+            } catch (const ConfigError& err) {
+                throw ConfigError(name + ": " + describe(e) + " is not a log level; use trace, debug, info, warn, error, critical or off");
+            }
+            return;
+        case K::log_format:
+            if (e.value != "text" && e.value != "json")
+                throw ConfigError(name + ": " + describe(e) + " is not a log format; use text or json");
+            return;
+        case K::text:
+        case K::path:
+        case K::secret:
+            return;
+    }
+}
+
+// The stack file, parsed once, with lookups by dotted path.
+class StackFile {
+public:
+    explicit StackFile(const std::string& path) : path_(path), name_(std::filesystem::path(path).filename().string()) {
+        try {
+            root_ = YAML::LoadFile(path);
+        } catch (const YAML::BadFile&) {
+            throw ConfigError("stack file \"" + path + "\" cannot be read; check the path given to --config");
+        } catch (const YAML::ParserException& e) {
+            throw ConfigError(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                              ": not valid YAML: " + e.msg);
+        }
+        if (root_ && !root_.IsNull() && !root_.IsMap())
+            throw ConfigError(path + ": the stack file must be a mapping of sections (database:, redis:, ...)");
+    }
+
+    struct Value {
+        std::string text;
+        std::string origin;
+    };
+
+    std::optional<Value> find(std::string_view dotted_path) const {
+        // reset() rebinds; `node = child` would assign through to the tree (a yaml-cpp trap).
+        YAML::Node node;
+        node.reset(root_);
+        std::string path(dotted_path);
+        std::stringstream parts(path);
+        for (std::string part; std::getline(parts, part, '.');) {
+            if (!node || !node.IsMap()) return std::nullopt;
+            const YAML::Node child = std::as_const(node)[part];
+            if (!child) return std::nullopt;
+            node.reset(child);
+        }
+        if (node.IsNull()) return std::nullopt;
+        const std::string origin = name_ + ":" + std::to_string(node.Mark().line + 1) + " (" + path + ")";
+        if (!node.IsScalar())
+            throw ConfigError(origin + ": expected a single value, found a " + (node.IsMap() ? "mapping" : "list"));
+        return Value{node.Scalar(), origin};
+    }
+
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    std::string name_;
+    YAML::Node root_;
+};
+
+}  // namespace
+
+std::string_view to_string(ConfigSource source) {
+    switch (source) {
+        case ConfigSource::flag: return "flag";
+        case ConfigSource::environment: return "environment";
+        case ConfigSource::stack_file: return "stack_file";
+        case ConfigSource::default_value: return "default";
+    }
+    return "default";
+}
+
+const std::vector<ConfigKey>& known_config_keys() { return k_catalogue; }
+
+std::string ConfigEntry::display_value() const {
+    if (value.empty()) return value;
+    if (secret) return std::string(k_mask);
+    return mask_secrets_in_url(value);
+}
+
+std::chrono::milliseconds parse_duration(std::string_view text) {
+    if (text.empty()) throw std::invalid_argument("empty duration");
+    if (auto bare = parse_int(text)) {
+        if (*bare < 0) throw std::invalid_argument("negative duration");
+        return std::chrono::seconds(*bare);
+    }
+    std::int64_t total_ms = 0;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        std::size_t digits = i;
+        while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+        if (digits == i) throw std::invalid_argument("expected a number");
+        const auto number = parse_int(text.substr(i, digits - i));
+        std::size_t unit_end = digits;
+        while (unit_end < text.size() && std::isalpha(static_cast<unsigned char>(text[unit_end]))) ++unit_end;
+        const std::string_view unit = text.substr(digits, unit_end - digits);
+        std::int64_t scale = 0;
+        if (unit == "ms") scale = 1;
+        else if (unit == "s") scale = 1000;
+        else if (unit == "m") scale = 60'000;
+        else if (unit == "h") scale = 3'600'000;
+        else if (unit == "d") scale = 86'400'000;
+        else if (unit == "w") scale = 604'800'000;
+        else throw std::invalid_argument("unknown unit");
+        if (!number || *number > (INT64_MAX - total_ms) / scale) throw std::invalid_argument("duration too large");
+        total_ms += *number * scale;
+        i = unit_end;
+    }
+    return std::chrono::milliseconds(total_ms);
+}
+
+Config Config::load(const ConfigLoadOptions& options) {
+    Config config;
+    const auto env = options.environment ? *options.environment : process_environment();
+    auto env_value = [&](const std::string& name) -> std::optional<std::string> {
+        const auto it = env.find(name);
+        if (it == env.end() || it->second.empty()) return std::nullopt;  // empty means unset, as compose passes them
+        return it->second;
+    };
+
+    std::optional<StackFile> stack;
+    if (!options.stack_file.empty()) {
+        if (!std::filesystem::exists(options.stack_file))
+            throw ConfigError("stack file \"" + options.stack_file + "\" does not exist; check the path given to --config");
+        stack.emplace(options.stack_file);
+    } else if (std::filesystem::exists("aaiti.yaml")) {
+        stack.emplace("aaiti.yaml");
+    }
+    if (stack) config.stack_file_ = stack->path();
+
+    for (const auto& [flag_key, flag] : options.flags) {
+        if (std::none_of(k_catalogue.begin(), k_catalogue.end(), [&](const ConfigKey& k) { return k.name == flag_key; }))
+            throw UsageError("flag " + flag.flag + " sets unknown configuration key " + flag_key);
+    }
+
+    for (const ConfigKey& key : k_catalogue) {
+        const std::string name(key.name);
+        ConfigEntry e;
+        e.key = name;
+        e.secret = is_secret_kind(key.kind);
+        const std::string file_var = name + "_FILE";
+
+        if (auto f = options.flags.find(name); f != options.flags.end()) {
+            e.value = f->second.value;
+            e.source = ConfigSource::flag;
+            e.origin = f->second.flag;
+        } else if (auto direct = env_value(name), from_file = may_come_from_file(key.kind) ? env_value(file_var) : std::nullopt;
+                   direct || from_file) {
+            if (direct && from_file)
+                throw ConfigError(name + ": both " + name + " and " + file_var + " are set in the environment; set only one");
+            e.source = ConfigSource::environment;
+            if (direct) {
+                e.value = *direct;
+                e.origin = "environment " + name;
+            } else {
+                e.value = read_secret_file(*from_file, file_var);
+                e.origin = "environment " + file_var + " (" + *from_file + ")";
+            }
+        } else if (auto in_stack = stack ? stack->find(key.stack_path) : std::nullopt) {
+            e.value = in_stack->text;
+            e.source = ConfigSource::stack_file;
+            e.origin = in_stack->origin;
+        } else if (auto file_in_stack = (stack && may_come_from_file(key.kind)) ? stack->find(std::string(key.stack_path) + "_file")
+                                                                                 : std::nullopt) {
+            e.value = read_secret_file(file_in_stack->text, file_in_stack->origin);
+            e.source = ConfigSource::stack_file;
+            e.origin = file_in_stack->origin;
+        } else {
+            e.value = std::string(key.default_value);
+            e.source = ConfigSource::default_value;
+            e.origin = "default";
+        }
+        validate(key, e);
+        config.entries_.push_back(std::move(e));
+    }
+
+    const auto pool_min = config.get_int("DB_POOL_MIN"), pool_max = config.get_int("DB_POOL_MAX");
+    if (pool_min > pool_max)
+        throw ConfigError("DB_POOL_MIN (" + std::to_string(pool_min) + ", from " + config.entry("DB_POOL_MIN")->origin +
+                          ") is larger than DB_POOL_MAX (" + std::to_string(pool_max) + ", from " +
+                          config.entry("DB_POOL_MAX")->origin + ")");
+    return config;
+}
+
+const ConfigEntry* Config::entry(std::string_view key) const {
+    for (const auto& e : entries_)
+        if (e.key == key) return &e;
+    return nullptr;
+}
+
+std::optional<std::string> Config::get(std::string_view key) const {
+    const ConfigEntry* e = entry(key);
+    if (!e) throw std::invalid_argument("unknown configuration key " + std::string(key));
+    if (e->value.empty()) return std::nullopt;
+    return e->value;
+}
+
+std::string Config::get_or(std::string_view key, std::string_view fallback) const {
+    auto v = get(key);
+    return v ? *v : std::string(fallback);
+}
+
+std::int64_t Config::get_int(std::string_view key) const {
+    const auto v = get(key);
+    if (!v) throw ConfigError(std::string(key) + " is not set");
+    return *parse_int(*v);  // validated at load
+}
+
+std::chrono::milliseconds Config::get_duration(std::string_view key) const {
+    const auto v = get(key);
+    if (!v) throw ConfigError(std::string(key) + " is not set");
+    return parse_duration(*v);
+}
+
+namespace {
+std::string percent_encode(std::string_view s) {
+    static constexpr char k_hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back('%');
+            out.push_back(k_hex[c >> 4]);
+            out.push_back(k_hex[c & 0x0F]);
+        }
+    }
+    return out;
+}
+}  // namespace
+
+std::string Config::write_db_url() const {
+    if (auto url = get("WRITE_DB_URL")) return *url;
+    std::string userinfo = percent_encode(get_or("DB_USER", ""));
+    if (auto password = get("DB_PASSWORD")) userinfo += ":" + percent_encode(*password);
+    std::string host = get_or("DB_HOST", "127.0.0.1");
+    if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";  // IPv6 literal
+    return "postgresql://" + userinfo + "@" + host + ":" + get_or("DB_PORT", "5432") + "/" + percent_encode(get_or("DB_NAME", ""));
+}
+
+std::string Config::read_db_url() const {
+    if (auto url = get("READ_DB_URL")) return *url;
+    return write_db_url();
+}
+
+}  // namespace aaiti

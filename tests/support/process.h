@@ -1,0 +1,72 @@
+#pragma once
+// Running our binaries (and helper peers) from tests as a user would: argv in, exit code and output out.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <utility>
+#include <vector>
+
+namespace aaiti::test {
+
+struct ProcessOptions {
+    std::optional<std::string> stdin_data;              // nullopt: stdin is /dev/null
+    std::chrono::milliseconds timeout{60000};           // then the process group is killed (SIGKILL)
+    std::vector<std::pair<std::string, std::string>> env;  // added to / overriding the test's environment
+    std::vector<std::string> unset_env;                 // removed from the environment (e.g. "DB_PASSWORD")
+    std::string working_dir;                            // empty: the test's current directory
+};
+
+struct ProcessResult {
+    int exit_code = -1;    // the exit status, or 128 + signal number when killed by a signal (as a shell)
+    int term_signal = 0;   // the signal that ended it, 0 if it exited
+    bool timed_out = false;
+    std::string out;       // everything written to stdout
+    std::string err;       // everything written to stderr
+};
+
+// Runs argv[0] (looked up in PATH when it has no '/') to completion. stdout and stderr are read while the
+// process runs (no deadlock on large output), stdin is fed as it is drained. The child runs in its own
+// process group, which is killed as a whole on timeout. Throws std::runtime_error if it cannot be started.
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+
+// A process running in the background while the test talks to it (a service, an HTTP peer). Its stdout and
+// stderr go to files, read on demand, so it never blocks on a full pipe. The destructor kills what is left
+// (the whole process group).
+class ChildProcess {
+public:
+    explicit ChildProcess(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+    ~ChildProcess();
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    pid_t pid() const { return pid_; }
+    bool running();
+    // Output so far.
+    std::string out() const;
+    std::string err() const;
+    // Sends `signal` to the process (not its group).
+    void signal(int signal);
+    // Waits up to `timeout` for it to exit; nullopt if it is still running.
+    std::optional<ProcessResult> wait(std::chrono::milliseconds timeout);
+    // Polls `out()` until it contains `text` or the timeout passes (or the process dies). True if found.
+    bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout);
+    // SIGTERM, wait up to `grace`, then SIGKILL the group. Returns the final result.
+    ProcessResult stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
+
+private:
+    std::optional<ProcessResult> reap(bool block);
+
+    pid_t pid_ = -1;
+    std::string dir_;  // holds stdout/stderr files
+    std::optional<ProcessResult> result_;
+};
+
+// Absolute path of one of our built executables ("aaitictl", "aaiti-gateway", ...) under $AAITI_BUILD_DIR.
+// Throws std::runtime_error naming the build command when it is not built.
+std::string binary_path(const std::string& name);
+
+// $AAITI_SOURCE_DIR/<relative> (e.g. "tests/support/http_peer.py"); throws if the variable is unset.
+std::string source_path(const std::string& relative);
+
+}  // namespace aaiti::test
