@@ -2,48 +2,59 @@
 // JSON shapes, configuration precedence and secret masking. Each test runs the real built binary.
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
-#include <map>
 #include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "build_info.h"
 #include "common/config.h"
-#include "process_runner.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
-using aaiti::cli_test::ProcessOptions;
-using aaiti::cli_test::ProcessResult;
-using aaiti::cli_test::run_process;
-using aaiti::cli_test::TempDir;
+using aaiti::test::ProcessOptions;
+using aaiti::test::ProcessResult;
+using aaiti::test::TempDir;
 using nlohmann::json;
 
 namespace {
 
-std::string env_or_fail(const char* name) {
-    const char* value = std::getenv(name);
-    if (value == nullptr || *value == '\0')
-        throw std::runtime_error(std::string(name) + " is not set; run the tests through ctest");
-    return value;
+using Environment = std::vector<std::pair<std::string, std::string>>;
+
+std::string aaitictl_path() { return aaiti::test::binary_path("aaitictl"); }
+
+// Options for a run in `cwd` with exactly `env` (plus PATH): nothing of the environment of whoever runs
+// the tests (DB_*, NO_COLOR, LOG_LEVEL, ...) leaks in.
+ProcessOptions clean_options(const TempDir& cwd, Environment env = {}) {
+    ProcessOptions options;
+    options.inherit_environment = false;
+    options.env = std::move(env);
+    options.working_dir = cwd.path().string();
+    return options;
 }
 
-std::string aaitictl_path() { return env_or_fail("AAITI_BUILD_DIR") + "/cli/aaitictl"; }
+// Runs `aaitictl args...` with `options`.
+ProcessResult run_aaitictl(const std::vector<std::string>& args, const ProcessOptions& options) {
+    std::vector<std::string> argv{aaitictl_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return aaiti::test::run_process(argv, options);
+}
 
 // Runs aaitictl in `cwd` (a fresh directory, so no stray ./aaiti.yaml is read) with only `env`.
-ProcessResult aaitictl(const std::vector<std::string>& args, const TempDir& cwd,
-                       std::map<std::string, std::string> env = {}) {
-    ProcessOptions options;
-    options.environment = std::move(env);
-    options.working_directory = cwd.path();
-    return run_process(aaitictl_path(), args, options);
+ProcessResult aaitictl(const std::vector<std::string>& args, const TempDir& cwd, Environment env = {}) {
+    return run_aaitictl(args, clean_options(cwd, std::move(env)));
 }
 
-ProcessResult aaitictl(const std::vector<std::string>& args, std::map<std::string, std::string> env = {}) {
-    const TempDir cwd;
-    return aaitictl(args, cwd, std::move(env));
+// An initializer_list, not Environment: `aaitictl(args, {{"K", "V"}})` must not be ambiguous with the
+// overload above (TempDir's explicit string_view constructor also accepts a pair of C strings).
+ProcessResult aaitictl(const std::vector<std::string>& args,
+                       std::initializer_list<std::pair<std::string, std::string>> env = {}) {
+    const TempDir cwd("aaiti-cli-test");
+    return aaitictl(args, cwd, Environment(env));
 }
 
 json parse_json(const std::string& text) {
@@ -185,7 +196,7 @@ TEST_CASE("config show with DB_PORT=abc exits 78 naming DB_PORT and the environm
 }
 
 TEST_CASE("a malformed stack file exits 78 naming the file and line", "[cli]") {
-    const TempDir dir;
+    const TempDir dir("aaiti-cli-test");
     const std::string path = dir.write_file("broken.yaml", "database:\n  host: db\n  port: [6000\n");
     const auto r = aaitictl({"--config", path, "config", "show"}, dir);
     CHECK(r.exit_code == 78);
@@ -196,7 +207,7 @@ TEST_CASE("a malformed stack file exits 78 naming the file and line", "[cli]") {
 }
 
 TEST_CASE("./aaiti.yaml is read when --config is not given", "[cli]") {
-    const TempDir dir;
+    const TempDir dir("aaiti-cli-test");
     dir.write_file("aaiti.yaml", "database:\n  host: db.internal\n");
     const auto r = aaitictl({"config", "show", "-o", "json"}, dir);
     REQUIRE(r.exit_code == 0);
@@ -207,7 +218,7 @@ TEST_CASE("./aaiti.yaml is read when --config is not given", "[cli]") {
 }
 
 TEST_CASE("a bad value in the stack file exits 78 naming the key, file and line", "[cli]") {
-    const TempDir dir;
+    const TempDir dir("aaiti-cli-test");
     const std::string path = dir.write_file("stack.yaml", "database:\n  host: db\n  port: abc\n");
     const auto r = aaitictl({"--config", path, "config", "show"}, dir);
     CHECK(r.exit_code == 78);
@@ -218,8 +229,8 @@ TEST_CASE("a bad value in the stack file exits 78 naming the key, file and line"
 // Decision (documented in aaitictl(1)): a --config path that does not exist is a configuration error,
 // 78, like every other stack-file problem; the flag itself was well-formed.
 TEST_CASE("a --config path that does not exist exits 78 naming the path", "[cli]") {
-    const TempDir dir;
-    const auto r = aaitictl({"--config", dir.path() + "/missing.yaml", "config", "show"}, dir);
+    const TempDir dir("aaiti-cli-test");
+    const auto r = aaitictl({"--config", (dir / "missing.yaml").string(), "config", "show"}, dir);
     CHECK(r.exit_code == 78);
     CHECK(contains(r.err, "missing.yaml"));
 }
@@ -271,7 +282,7 @@ TEST_CASE("config show -o json has the documented shape", "[cli]") {
 }
 
 TEST_CASE("configuration precedence is flag > environment > stack file > default", "[cli]") {
-    const TempDir dir;
+    const TempDir dir("aaiti-cli-test");
     const std::string stack =
         dir.write_file("aaiti.yaml", "database:\n  port: 6000\nlogging:\n  level: debug\n");
 
@@ -310,7 +321,7 @@ TEST_CASE("configuration precedence is flag > environment > stack file > default
 }
 
 TEST_CASE("DB_PASSWORD_FILE reads the password from a file without showing it", "[cli]") {
-    const TempDir dir;
+    const TempDir dir("aaiti-cli-test");
     const std::string secret_file = dir.write_file("db_password", "s3cr3t-from-file\n");
     const auto r = aaitictl({"config", "show", "-o", "json"}, dir, {{"DB_PASSWORD_FILE", secret_file}});
     REQUIRE(r.exit_code == 0);
@@ -322,7 +333,7 @@ TEST_CASE("DB_PASSWORD_FILE reads the password from a file without showing it", 
     CHECK(contains(e.at("origin").get<std::string>(), "DB_PASSWORD_FILE"));
 
     SECTION("a missing file exits 78 naming DB_PASSWORD_FILE") {
-        const auto missing = aaitictl({"config", "show"}, dir, {{"DB_PASSWORD_FILE", dir.path() + "/nope"}});
+        const auto missing = aaitictl({"config", "show"}, dir, {{"DB_PASSWORD_FILE", (dir / "nope").string()}});
         CHECK(missing.exit_code == 78);
         CHECK(contains(missing.err, "DB_PASSWORD_FILE"));
     }
@@ -359,26 +370,25 @@ TEST_CASE("log lines are JSON objects on stderr with --log-format json, and stdo
 }
 
 TEST_CASE("colour only on a terminal, and never with NO_COLOR or --no-color", "[cli]") {
-    const TempDir dir;
-    ProcessOptions on_terminal;
-    on_terminal.working_directory = dir.path();
+    const TempDir dir("aaiti-cli-test");
+    ProcessOptions on_terminal = clean_options(dir);
     on_terminal.stdout_is_terminal = true;
 
     SECTION("a terminal gets colour") {
-        const auto r = run_process(aaitictl_path(), {"config", "show"}, on_terminal);
+        const auto r = run_aaitictl({"config", "show"}, on_terminal);
         REQUIRE(r.exit_code == 0);
         CHECK(contains(r.out, "\x1b["));
     }
     SECTION("NO_COLOR removes it") {
-        on_terminal.environment["NO_COLOR"] = "1";
-        const auto r = run_process(aaitictl_path(), {"config", "show"}, on_terminal);
+        on_terminal.env.emplace_back("NO_COLOR", "1");
+        const auto r = run_aaitictl({"config", "show"}, on_terminal);
         REQUIRE(r.exit_code == 0);
         CHECK(contains(r.out, "DB_PORT"));
         CHECK_FALSE(contains(r.out, "\x1b"));
         CHECK_FALSE(contains(r.err, "\x1b"));
     }
     SECTION("--no-color removes it") {
-        const auto r = run_process(aaitictl_path(), {"--no-color", "config", "show"}, on_terminal);
+        const auto r = run_aaitictl({"--no-color", "config", "show"}, on_terminal);
         REQUIRE(r.exit_code == 0);
         CHECK(contains(r.out, "DB_PORT"));
         CHECK_FALSE(contains(r.out, "\x1b"));
@@ -391,26 +401,27 @@ TEST_CASE("colour only on a terminal, and never with NO_COLOR or --no-color", "[
 }
 
 TEST_CASE("a failed write to stdout exits 74", "[cli]") {
-    const TempDir dir;
-    ProcessOptions options;
-    options.working_directory = dir.path();
+    const TempDir dir("aaiti-cli-test");
+    ProcessOptions options = clean_options(dir);
     options.stdout_path = "/dev/full";
-    const auto r = run_process(aaitictl_path(), {"version"}, options);
+    const auto r = run_aaitictl({"version"}, options);
     CHECK(r.exit_code == 74);
     CHECK(contains(r.err, "standard output"));
 }
 
 TEST_CASE("every man page passes mandoc -T lint -W warning", "[cli]") {
-    const std::string man_dir = env_or_fail("AAITI_SOURCE_DIR") + "/man";
+    const std::string man_dir = aaiti::test::source_path("man");
+    const TempDir dir("aaiti-cli-test");
     for (const char* page : {"aaitictl.1", "aaitictl-version.1", "aaitictl-config.1"}) {
-        const auto r = run_process("/usr/bin/mandoc", {"-T", "lint", "-W", "warning", man_dir + "/" + page});
+        const auto r = aaiti::test::run_process({"/usr/bin/mandoc", "-T", "lint", "-W", "warning", man_dir + "/" + page},
+                                                clean_options(dir));
         INFO(page << ": " << r.out << r.err);
         CHECK(r.exit_code == 0);
     }
 }
 
 TEST_CASE("aaitictl(1) documents every configuration key with its stack-file path", "[cli]") {
-    std::ifstream in(env_or_fail("AAITI_SOURCE_DIR") + "/man/aaitictl.1");
+    std::ifstream in(aaiti::test::source_path("man/aaitictl.1"));
     REQUIRE(in);
     std::stringstream page;
     page << in.rdbuf();

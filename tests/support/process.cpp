@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdlib.h>  // posix_openpt, grantpt, unlockpt, ptsname_r
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,15 +81,35 @@ void set_nonblocking(int fd) {
     ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
+// The stdout_is_terminal side: a pseudo-terminal pair, both ends close-on-exec (a child spawned
+// concurrently from another thread must not inherit them).
+void open_pty(Fd& master, Fd& terminal) {
+    master = Fd(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (master.get() < 0) throw sys_error("posix_openpt", errno);
+    if (::grantpt(master.get()) != 0 || ::unlockpt(master.get()) != 0) throw sys_error("grantpt/unlockpt", errno);
+    char name[128];
+    if (const int rc = ::ptsname_r(master.get(), name, sizeof name); rc != 0) throw sys_error("ptsname_r", rc);
+    // We hold the terminal side open until the child has it: a master with no open terminal side reads as
+    // EIO, which would look like EOF before the child started.
+    terminal = Fd(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+    if (terminal.get() < 0) throw sys_error(std::string("open ") + name, errno);
+}
+
 std::vector<std::string> build_environment(const ProcessOptions& options) {
     std::map<std::string, std::string> vars;
-    for (char** e = environ; *e != nullptr; ++e) {
-        const std::string entry(*e);
-        const auto eq = entry.find('=');
-        if (eq != std::string::npos) vars[entry.substr(0, eq)] = entry.substr(eq + 1);
+    if (options.inherit_environment) {
+        for (char** e = environ; *e != nullptr; ++e) {
+            const std::string entry(*e);
+            const auto eq = entry.find('=');
+            if (eq != std::string::npos) vars[entry.substr(0, eq)] = entry.substr(eq + 1);
+        }
     }
     for (const auto& name : options.unset_env) vars.erase(name);
     for (const auto& [name, value] : options.env) vars[name] = value;
+    if (!options.inherit_environment && vars.count("PATH") == 0) {
+        const char* path = std::getenv("PATH");
+        vars["PATH"] = path != nullptr && *path != '\0' ? path : "/usr/local/bin:/usr/bin:/bin";
+    }
     std::vector<std::string> out;
     out.reserve(vars.size());
     for (const auto& [name, value] : vars) out.push_back(name + "=" + value);
@@ -161,7 +182,19 @@ std::string read_whole_file(const std::string& path) {
 }  // namespace
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
-    Pipe out = make_pipe();
+    if (options.stdout_is_terminal && !options.stdout_path.empty()) {
+        throw std::invalid_argument("run_process: stdout_is_terminal and stdout_path exclude each other");
+    }
+    // out.read is what we drain: a pipe, the pty's master side, or nothing when stdout goes to a file.
+    Pipe out;
+    if (options.stdout_is_terminal) {
+        open_pty(out.read, out.write);
+    } else if (!options.stdout_path.empty()) {
+        out.write = Fd(::open(options.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        if (out.write.get() < 0) throw sys_error("run_process: open " + options.stdout_path, errno);
+    } else {
+        out = make_pipe();
+    }
     Pipe err = make_pipe();
     Pipe in;
     Fd dev_null;
@@ -184,7 +217,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
         set_nonblocking(in.write.get());
         if (to_write.empty()) in.write.reset();
     }
-    set_nonblocking(out.read.get());
+    if (out.read.get() >= 0) set_nonblocking(out.read.get());
     set_nonblocking(err.read.get());
 
     const auto deadline = Clock::now() + options.timeout;
@@ -238,6 +271,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
                 (fd == out.read.get() ? result.out : result.err).append(buf, static_cast<size_t>(r));
                 got_output = true;
             } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+                // EOF; for a pty master, EIO once every terminal side is closed.
                 (fd == out.read.get() ? out.read : err.read).reset();
             }
         }
@@ -250,6 +284,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ProcessOptions& options) {
+    if (options.stdout_is_terminal || !options.stdout_path.empty()) {
+        throw std::invalid_argument("ChildProcess: stdout_is_terminal and stdout_path are for run_process only");
+    }
     TempDir dir("aaiti-child");
     const std::string out_path = (dir.path() / "stdout").string();
     const std::string err_path = (dir.path() / "stderr").string();

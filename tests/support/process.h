@@ -12,9 +12,21 @@ namespace aaiti::test {
 struct ProcessOptions {
     std::optional<std::string> stdin_data;              // nullopt: stdin is /dev/null
     std::chrono::milliseconds timeout{60000};           // then the process group is killed (SIGKILL)
-    std::vector<std::pair<std::string, std::string>> env;  // added to / overriding the test's environment
+    std::vector<std::pair<std::string, std::string>> env;  // added to / overriding the inherited environment
     std::vector<std::string> unset_env;                 // removed from the environment (e.g. "DB_PASSWORD")
+    // false: nothing of the test's environment is inherited; the child gets exactly `env`, plus PATH (the
+    // test's own) when `env` has none. Use it when a stray variable of whoever runs the tests (DB_*, NO_COLOR,
+    // LOG_LEVEL, ...) would change what is tested.
+    bool inherit_environment = true;
     std::string working_dir;                            // empty: the test's current directory
+    // run_process only (ChildProcess throws std::invalid_argument), at most one of the two:
+    // - stdout_is_terminal: stdout is the terminal side of a pseudo-terminal and `out` what came out of it
+    //   (isatty(1) holds in the child; the line discipline turns "\n" into "\r\n"). stderr stays a pipe.
+    // - stdout_path: stdout is this file, opened O_WRONLY|O_CREAT|O_TRUNC by the test (a relative path is
+    //   relative to the test's directory, not working_dir), e.g. "/dev/full" to test write errors; `out`
+    //   stays empty.
+    bool stdout_is_terminal = false;
+    std::string stdout_path;
 };
 
 struct ProcessResult {

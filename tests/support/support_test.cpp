@@ -137,6 +137,32 @@ TEST_CASE("run_process applies environment changes and the working directory") {
     CHECK(r.out == "hello world|unset|" + std::filesystem::canonical(dir.path()).string() + "\n");
 }
 
+TEST_CASE("run_process with a clean environment passes only the given variables and PATH") {
+    ::setenv("AAITI_TEST_LEAK", "leaked", 1);
+    ProcessOptions options;
+    options.inherit_environment = false;
+    options.env = {{"ONLY", "this"}};
+    const auto r = run_process({"sh", "-c", "env | grep -v '^PWD=\\|^SHLVL=\\|^_=' | sort"}, options);
+    ::unsetenv("AAITI_TEST_LEAK");
+    CHECK_THAT(r.out, Contains("ONLY=this\n") && Contains("PATH="));
+    CHECK_THAT(r.out, !Contains("AAITI_TEST_LEAK"));
+}
+
+TEST_CASE("run_process can give the child a terminal as stdout") {
+    ProcessOptions options;
+    options.stdout_is_terminal = true;
+    CHECK(run_process({"sh", "-c", "[ -t 1 ]"}, options).exit_code == 0);
+    CHECK(run_process({"sh", "-c", "[ -t 1 ]"}).exit_code == 1);
+}
+
+TEST_CASE("run_process can send stdout to a file, and a full disk shows as a failed write") {
+    ProcessOptions options;
+    options.stdout_path = "/dev/full";
+    const auto r = run_process({"sh", "-c", "echo x || exit 9"}, options);
+    CHECK(r.exit_code == 9);
+    CHECK(r.out.empty());
+}
+
 TEST_CASE("run_process reports a program that cannot be started") {
     REQUIRE_THROWS_WITH(run_process({"/nonexistent/aaiti-binary"}), Contains("/nonexistent/aaiti-binary"));
 }

@@ -36,6 +36,12 @@ std::string TempDir::release() {
     return p;
 }
 
+std::filesystem::path TempDir::write_file(std::string_view relative, std::string_view content) const {
+    std::filesystem::path full = path_ / relative;
+    write_text_file(full, content);
+    return full;
+}
+
 std::string read_text_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error("read_text_file: cannot open " + path.string());

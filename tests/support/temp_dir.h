@@ -17,6 +17,9 @@ public:
     const std::filesystem::path& path() const { return path_; }
     // path() / relative
     std::filesystem::path operator/(std::string_view relative) const { return path_ / relative; }
+    // Writes `content` to path() / relative (creating missing directories, see write_text_file) and
+    // returns that path.
+    std::filesystem::path write_file(std::string_view relative, std::string_view content) const;
     // Keeps the directory (e.g. to inspect a failure); returns its path.
     std::string release();
 
