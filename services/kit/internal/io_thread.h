@@ -1,0 +1,40 @@
+#pragma once
+// One I/O thread: its own io_context (run by exactly one thread, so nothing on it needs a lock),
+// its own SO_REUSEPORT acceptor, its request-path state and the connections it owns.
+#include <list>
+#include <optional>
+#include <thread>
+
+#include "services/kit/internal/asio.h"
+#include "services/kit/internal/pipeline.h"
+#include "services/kit/internal/server_core.h"
+
+namespace aaiti::kit::internal {
+
+class Session;
+
+struct IoThread {
+    explicit IoThread(ServerCore& c) : core(c), state(c.http_metrics) {}
+
+    // Declaration order is destruction order reversed: the io_context goes first (destroying any
+    // suspended connection, which unregisters itself from `sessions`), the state it uses after it.
+    ServerCore& core;
+    ThreadState state;
+    std::list<Session*> sessions;
+    // Only this thread runs the context and touches its sockets and timers (shutdown posts to it),
+    // so the reactor needs no per-descriptor locks; other threads only post (scheduler stays locked).
+    asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+    std::optional<tcp::acceptor> acceptor;
+    std::thread thread;
+};
+
+// Serves one accepted connection until it closes.
+void start_session(IoThread& thread, tcp::socket socket);
+// Answers 503 to a connection beyond max_connections without reading its request, then closes it.
+void reject_connection(IoThread& thread, tcp::socket socket);
+// Server shutdown, run on the thread: close idle keep-alive connections; busy ones close after
+// their response. With `force`, close every connection now.
+void drain_sessions(IoThread& thread, bool force);
+
+}  // namespace aaiti::kit::internal

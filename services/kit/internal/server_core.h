@@ -1,0 +1,38 @@
+#pragma once
+// State shared by the acceptor (server.cpp), the connections (session.cpp) and the built-in routes.
+// Free of Asio so the non-Beast TUs can include it.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/metrics.h"
+#include "services/kit/readiness.h"
+#include "services/kit/router.h"
+#include "services/kit/server_options.h"
+#include "services/kit/worker_pool.h"
+#include "services/kit/internal/http_metrics.h"
+
+namespace aaiti::kit::internal {
+
+struct ServerCore {
+    explicit ServerCore(ServerOptions o) : options(std::move(o)), http_metrics(registry) {}
+
+    ServerOptions options;
+    Router router;
+    ReadinessChecks readiness;
+    metrics::Registry registry;
+    HttpMetrics http_metrics;
+    std::unique_ptr<WorkerPool> pool;  // created by Server::start()
+
+    std::atomic<bool> draining{false};
+    std::atomic<std::size_t> open_connections{0};
+    // Each I/O thread's in-flight counter (ThreadState::in_flight), set before the threads start.
+    std::vector<const std::atomic<std::int64_t>*> in_flight_per_thread;
+};
+
+// Registers GET /health, /ready and /metrics.
+void add_builtin_routes(ServerCore& core);
+
+}  // namespace aaiti::kit::internal

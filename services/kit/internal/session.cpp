@@ -1,0 +1,529 @@
+// One client connection: read a request (bounded, with timeouts), run its handler inline, on the
+// worker pool or asynchronously, write the response, repeat while keep-alive allows.
+//
+// Timeouts use one timer per connection driven by a watchdog coroutine and a deadline variable:
+// moving the deadline later is a plain assignment (no timer syscall per request); only moving it
+// earlier re-arms the timer. Beast's tcp_stream is not used because it closes the socket on
+// expiry, and a started request that times out must still get its 408.
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <memory>
+
+#include "common/logging.h"
+#include "services/kit/internal/io_thread.h"
+#include "services/kit/trace_context.h"
+#include "services/kit/worker_pool.h"
+
+namespace aaiti::kit::internal {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t k_read_chunk = 16 * 1024;
+constexpr std::size_t k_linger_max_bytes = 4 * 1024 * 1024;
+constexpr auto k_no_deadline = std::chrono::hours(24 * 365);
+constexpr std::string_view k_continue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::string_view k_unmatched_route = "unmatched";
+
+std::string_view sv(beast::string_view s) noexcept { return {s.data(), s.size()}; }
+
+auto redirect(beast::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+
+std::string endpoint_text(const tcp::socket& socket) {
+    beast::error_code ec;
+    auto ep = socket.remote_endpoint(ec);
+    if (ec) return "unknown";
+    auto addr = ep.address();
+    return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" + std::to_string(ep.port());
+}
+
+// Runs a synchronous handler; an exception becomes a logged 500 and never leaves the kit.
+Response call_handler(const ServerOptions& options, const Endpoint& endpoint, const Request& req) {
+    try {
+        return endpoint.handler(req);
+    } catch (const std::exception& e) {
+        logging::error("handler threw", {{"request_id", req.request_id}, {"trace_id", req.trace_id}, {"route", req.route},
+                                         {"error", e.what()}});
+    } catch (...) {
+        logging::error("handler threw", {{"request_id", req.request_id}, {"route", req.route}, {"error", "unknown exception"}});
+    }
+    return kit_error(options, 500, "internal", "the request failed; the server log has details under this request_id",
+                     req.request_id);
+}
+
+// Completes a request handled off the I/O thread: the response is posted back to the connection's
+// executor, so the connection always resumes on its own thread. First completion wins; a state
+// dropped without completion answers 500.
+template <class CompletionHandler>
+class PostingResponder final : public detail::ResponderState {
+public:
+    PostingResponder(CompletionHandler handler, const ServerOptions& options, std::string request_id)
+        : executor_(asio::get_associated_executor(handler)),
+          handler_(std::move(handler)),
+          options_(options),
+          request_id_(std::move(request_id)) {}
+
+    ~PostingResponder() override {
+        if (!done_.exchange(true))
+            deliver(kit_error(options_, 500, "internal", "the handler finished without a response", request_id_));
+    }
+
+    void complete(Response response) noexcept override {
+        if (!done_.exchange(true)) deliver(std::move(response));
+    }
+
+private:
+    void deliver(Response response) noexcept {
+        try {
+            asio::post(executor_, [h = std::move(handler_), r = std::move(response)]() mutable { std::move(h)(std::move(r)); });
+        } catch (...) {
+            // Out of memory while posting: the connection is dropped when the server stops.
+        }
+    }
+
+    asio::associated_executor_t<CompletionHandler> executor_;
+    CompletionHandler handler_;
+    const ServerOptions& options_;
+    std::string request_id_;
+    std::atomic<bool> done_{false};
+};
+
+enum class Phase { idle, reading, handling, writing, lingering, closed };
+
+}  // namespace
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(IoThread& thread, tcp::socket socket)
+        : thread_(thread),
+          core_(thread.core),
+          options_(thread.core.options),
+          socket_(std::move(socket)),
+          timer_(thread.ioc),
+          // Bodies go into the parser's string, so the buffer only ever holds a header section and
+          // a read chunk: bounded by header_limit plus one chunk.
+          buffer_(options_.header_limit + 2 * k_read_chunk),
+          remote_(endpoint_text(socket_)) {
+        registration_ = thread_.sessions.insert(thread_.sessions.end(), this);
+        core_.open_connections.fetch_add(1, std::memory_order_relaxed);
+        core_.http_metrics.connections_open.inc();
+        core_.http_metrics.connections_accepted.inc();
+    }
+
+    ~Session() {
+        thread_.sessions.erase(registration_);
+        core_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+        core_.http_metrics.connections_open.dec();
+    }
+
+    void start() {
+        auto self = shared_from_this();
+        asio::co_spawn(thread_.ioc, serve(self), asio::detached);
+        asio::co_spawn(thread_.ioc, watchdog(self), asio::detached);
+    }
+
+    void drain(bool force) {
+        beast::error_code ec;
+        if (force) {
+            socket_.close(ec);
+        } else if (phase_ == Phase::idle) {
+            socket_.cancel(ec);  // the pending read ends; the loop sees `draining` and closes
+        }
+    }
+
+private:
+    asio::awaitable<void> serve(std::shared_ptr<Session>) {
+        beast::error_code ec;
+        bool first = true;
+        for (;;) {
+            if (buffer_.size() == 0) {
+                // Between requests: wait for the first byte under the idle timeout (the read
+                // timeout for a new connection, so silent connections do not hold a slot long).
+                if (core_.draining.load(std::memory_order_relaxed)) break;
+                phase_ = Phase::idle;
+                set_deadline(first ? options_.read_timeout : options_.idle_timeout);
+                std::size_t n = co_await socket_.async_read_some(buffer_.prepare(k_read_chunk), redirect(ec));
+                if (ec) break;  // closed by the peer, idle timeout or shutdown: nothing to answer
+                buffer_.commit(n);
+            }
+            first = false;
+            if (!co_await serve_request()) break;
+        }
+        close();
+    }
+
+    // One request from its first byte to its last response byte. Returns whether to keep going.
+    asio::awaitable<bool> serve_request() {
+        const auto started = Clock::now();
+        InFlight in_flight(thread_.state.in_flight);
+        phase_ = Phase::reading;
+        timed_out_ = false;
+        set_deadline(options_.read_timeout);
+
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
+        parser_->body_limit(options_.body_limit);
+        parser_->eager(true);
+        beast::error_code ec;
+        co_await read_message(ec);
+        if (ec) co_return co_await answer_read_error(ec, started);
+
+        phase_ = Phase::handling;
+        set_no_deadline();
+        std::shared_ptr<Request> req = reusable_request();
+        take_request(*req);
+
+        Response res;
+        Router::Match match = core_.router.match(req->method, req->path);
+        switch (match.outcome) {
+            case Router::Outcome::not_found:
+                res = kit_error(options_, 404, "not_found", "no route for " + req->method + " " + req->path, req->request_id);
+                break;
+            case Router::Outcome::method_not_allowed:
+                res = kit_error(options_, 405, "method_not_allowed",
+                                "method " + req->method + " is not allowed on " + *match.route, req->request_id);
+                res.headers.add("Allow", std::move(match.allow));
+                break;
+            case Router::Outcome::found:
+                req->route = *match.route;
+                req->params = std::move(match.params);
+                res = co_await dispatch(*match.endpoint, req);
+                break;
+        }
+
+        const bool keep_alive = parser_->keep_alive() && !core_.draining.load(std::memory_order_relaxed);
+        const std::size_t sent = co_await write_response(res, *req, keep_alive, ec);
+        record_exchange(thread_.state, core_,
+                        {req->method, req->path, match.route_id, match.route ? std::string_view(*match.route) : k_unmatched_route,
+                         res.status, seconds_since(started), sent, req->request_id, req->trace_id, remote_});
+        if (ec) co_return false;
+        if (!keep_alive) {
+            co_await linger_close();
+            co_return false;
+        }
+        co_return true;
+    }
+
+    // Feeds buffered bytes to the parser and reads more until a whole message is in. This is
+    // Beast's read loop done inline: no composed operation, no extra trip through the scheduler
+    // when the request is already in the buffer (the common keep-alive case).
+    asio::awaitable<void> read_message(beast::error_code& ec) {
+        bool header_seen = false;
+        for (;;) {
+            if (buffer_.size() > 0) {
+                const std::size_t used = parser_->put(buffer_.data(), ec);
+                buffer_.consume(used);
+                if (ec == http::error::need_more)
+                    ec = {};
+                else if (ec)
+                    co_return;
+                if (parser_->is_done()) co_return;
+            }
+            if (!header_seen && parser_->is_header_done()) {
+                header_seen = true;
+                auto& msg = parser_->get();
+                if (msg.version() == 11 && iequals(sv(msg[http::field::expect]), "100-continue")) {
+                    co_await asio::async_write(socket_, asio::buffer(k_continue.data(), k_continue.size()), redirect(ec));
+                    if (ec) co_return;
+                }
+            }
+            if (buffer_.size() >= buffer_.max_size()) {
+                ec = http::error::buffer_overflow;
+                co_return;
+            }
+            const std::size_t room = std::min(k_read_chunk, buffer_.max_size() - buffer_.size());
+            const std::size_t n = co_await socket_.async_read_some(buffer_.prepare(room), redirect(ec));
+            if (ec == asio::error::eof) {
+                ec = {};
+                if (!parser_->got_some()) {
+                    ec = http::error::end_of_stream;
+                    co_return;
+                }
+                parser_->put_eof(ec);  // a request cut short: partial_message
+                if (!ec && !parser_->is_done()) ec = http::error::partial_message;
+                co_return;
+            }
+            if (ec) co_return;
+            buffer_.commit(n);
+        }
+    }
+
+    // The connection's Request, cleared for the next one, keeping its strings' storage; a new one
+    // when a worker or an async handler still holds the previous.
+    std::shared_ptr<Request> reusable_request() {
+        if (!request_ || request_.use_count() != 1) {
+            request_ = std::make_shared<Request>();
+            request_->remote_address = remote_;
+            return request_;
+        }
+        Request& r = *request_;
+        r.method.clear();
+        r.target.clear();
+        r.path.clear();
+        r.query.clear();
+        r.headers.clear();
+        r.body.clear();
+        r.params.clear();
+        r.route.clear();
+        return request_;
+    }
+
+    void take_request(Request& req) {
+        auto& msg = parser_->get();
+        req.method = sv(msg.method_string());
+        req.target = sv(msg.target());
+        auto q = req.target.find('?');
+        req.path.assign(req.target, 0, q);
+        if (q != std::string::npos) req.query.assign(req.target, q + 1);
+        req.version = msg.version();
+        for (const auto& field : msg) req.headers.add(std::string(sv(field.name_string())), std::string(sv(field.value())));
+        req.body.swap(msg.body());
+        apply_request_context(req);
+    }
+
+    asio::awaitable<Response> dispatch(const Endpoint& endpoint, std::shared_ptr<Request> req) {
+        switch (endpoint.dispatch) {
+            case Dispatch::inline_io: co_return call_handler(options_, endpoint, *req);
+            case Dispatch::worker_pool: co_return co_await run_on_pool(endpoint, std::move(req));
+            case Dispatch::async: co_return co_await run_async(endpoint, std::move(req));
+        }
+        co_return kit_error(options_, 500, "internal", "unknown dispatch", req->request_id);
+    }
+
+    asio::awaitable<Response> run_on_pool(const Endpoint& endpoint, std::shared_ptr<const Request> req) {
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void(Response)>(
+            [this, &endpoint, req](auto handler) {
+                auto state = std::make_shared<PostingResponder<decltype(handler)>>(std::move(handler), options_, req->request_id);
+                Responder responder(std::move(state));
+                const ServerOptions* options = &options_;
+                metrics::Gauge* queued = &core_.http_metrics.worker_pool_queued;
+                WorkerPool::Task task = [options, queued, &endpoint, req, responder] {
+                    queued->dec();
+                    responder(call_handler(*options, endpoint, *req));
+                };
+                queued->inc();
+                if (!core_.pool || !core_.pool->try_submit(task)) {
+                    queued->dec();
+                    core_.http_metrics.worker_pool_rejected.inc();
+                    responder(kit_error(options_, 503, "overloaded", "the server is busy; retry later", req->request_id));
+                }
+            },
+            asio::use_awaitable);
+    }
+
+    asio::awaitable<Response> run_async(const Endpoint& endpoint, std::shared_ptr<const Request> req) {
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void(Response)>(
+            [this, &endpoint, req](auto handler) {
+                auto state = std::make_shared<PostingResponder<decltype(handler)>>(std::move(handler), options_, req->request_id);
+                Responder responder(std::move(state));
+                try {
+                    endpoint.async_handler(*req, responder);
+                } catch (const std::exception& e) {
+                    logging::error("handler threw", {{"request_id", req->request_id}, {"route", req->route}, {"error", e.what()}});
+                    responder(kit_error(options_, 500, "internal", "the request failed; the server log has details under this request_id",
+                                        req->request_id));
+                } catch (...) {
+                    responder(kit_error(options_, 500, "internal", "the request failed", req->request_id));
+                }
+            },
+            asio::use_awaitable);
+    }
+
+    // Writes status line, headers and (unless HEAD) body in one gathered write; returns body bytes sent.
+    asio::awaitable<std::size_t> write_response(const Response& res, const Request& req, bool keep_alive, beast::error_code& ec) {
+        ResponseContext ctx;
+        ctx.version = req.version == 10 ? 10 : 11;
+        ctx.keep_alive = keep_alive;
+        ctx.head_request = req.method == "HEAD";
+        ctx.request_id = req.request_id;
+        ctx.trace_id = req.trace_id;
+        ctx.span_id = req.span_id;
+        ctx.trace_flags = req.trace_flags;
+        ctx.date = thread_.state.date.now();
+        const bool send_body = serialize_head(res, ctx, head_);
+        phase_ = Phase::writing;
+        timed_out_ = false;
+        set_deadline(options_.write_timeout);
+        std::array<asio::const_buffer, 2> buffers{asio::buffer(head_),
+                                                  send_body ? asio::buffer(res.body) : asio::const_buffer{}};
+        co_await asio::async_write(socket_, buffers, redirect(ec));
+        co_return ec || !send_body ? 0 : res.body.size();
+    }
+
+    // A request that could not be read: answer what can be answered (408/413/431/400), then close.
+    // A truncated request or a reset connection is closed without an answer.
+    asio::awaitable<bool> answer_read_error(beast::error_code ec, Clock::time_point started) {
+        const auto& http_category = http::make_error_code(http::error::bad_method).category();
+        int status = 0;
+        std::string_view code;
+        std::string message;
+        if (timed_out_) {
+            status = 408, code = "request_timeout";
+            message = "the request was not complete within " + std::to_string(options_.read_timeout.count()) + " ms";
+        } else if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+            status = 431, code = "headers_too_large";
+            message = "the request header section exceeds " + std::to_string(options_.header_limit) + " bytes";
+        } else if (ec == http::error::body_limit) {
+            status = 413, code = "payload_too_large";
+            message = "the request body exceeds " + std::to_string(options_.body_limit) + " bytes";
+        } else if (ec.category() == http_category && ec != http::error::end_of_stream && ec != http::error::partial_message) {
+            status = 400, code = "bad_request";
+            message = "malformed HTTP request: " + ec.message();
+        } else {
+            co_return false;  // truncated (peer closed mid-request), reset, or shut down
+        }
+
+        // What the parser saw of the header, for the log and the request id.
+        Request req;
+        req.version = 11;
+        req.remote_address = remote_;
+        if (parser_->is_header_done()) {
+            auto& msg = parser_->get();
+            req.method = sv(msg.method_string());
+            req.target = sv(msg.target());
+            req.path = req.target.substr(0, req.target.find('?'));
+            std::string_view id = sv(msg["X-Request-Id"]);
+            if (is_valid_request_id(id)) req.request_id = id;
+        }
+        if (req.request_id.empty()) req.request_id = generate_request_id();
+
+        Response res = kit_error(options_, status, code, message, req.request_id);
+        beast::error_code write_ec;
+        const std::size_t sent = co_await write_response(res, req, false, write_ec);
+        record_exchange(thread_.state, core_,
+                        {req.method.empty() ? std::string_view("OTHER") : std::string_view(req.method), req.path, Router::k_unmatched,
+                         k_unmatched_route, status, seconds_since(started), sent, req.request_id, req.trace_id, remote_});
+        if (!write_ec) co_await linger_close();
+        co_return false;
+    }
+
+    // Half-close, then read and discard what the client still sends (bounded in time and bytes) so
+    // it reads our last response instead of a reset caused by unread data.
+    asio::awaitable<void> linger_close() {
+        beast::error_code ec;
+        socket_.shutdown(tcp::socket::shutdown_send, ec);
+        if (ec || options_.linger_timeout.count() == 0) co_return;
+        phase_ = Phase::lingering;
+        set_deadline(options_.linger_timeout);
+        buffer_.clear();
+        std::size_t total = 0;
+        while (total < k_linger_max_bytes) {
+            std::size_t n = co_await socket_.async_read_some(buffer_.prepare(k_read_chunk), redirect(ec));
+            if (ec) break;
+            total += n;
+        }
+    }
+
+    asio::awaitable<void> watchdog(std::shared_ptr<Session>) {
+        beast::error_code ec;
+        while (phase_ != Phase::closed) {
+            timer_expiry_ = deadline_;
+            timer_.expires_at(deadline_);
+            co_await timer_.async_wait(redirect(ec));
+            if (phase_ == Phase::closed) break;
+            if (!ec && Clock::now() >= deadline_) on_timeout();
+        }
+    }
+
+    void on_timeout() {
+        deadline_ = Clock::now() + k_no_deadline;
+        if (phase_ == Phase::handling) return;  // handlers are not timed out by the connection
+        timed_out_ = true;
+        beast::error_code ec;
+        socket_.cancel(ec);
+    }
+
+    void set_deadline(std::chrono::milliseconds after) {
+        deadline_ = Clock::now() + after;
+        if (deadline_ < timer_expiry_) {
+            timer_expiry_ = deadline_;
+            timer_.expires_at(deadline_);  // wakes the watchdog, which re-arms for the new deadline
+        }
+    }
+    void set_no_deadline() { deadline_ = Clock::now() + k_no_deadline; }
+
+    void close() {
+        phase_ = Phase::closed;
+        beast::error_code ec;
+        socket_.shutdown(tcp::socket::shutdown_both, ec);
+        socket_.close(ec);
+        timer_.cancel();
+    }
+
+    static double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+    struct InFlight {
+        explicit InFlight(std::atomic<std::int64_t>& c) : count(c) { count.fetch_add(1, std::memory_order_relaxed); }
+        ~InFlight() { count.fetch_sub(1, std::memory_order_relaxed); }
+        std::atomic<std::int64_t>& count;
+    };
+
+    IoThread& thread_;
+    ServerCore& core_;
+    const ServerOptions& options_;
+    tcp::socket socket_;
+    asio::steady_timer timer_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    std::string head_;  // response head, reused across requests
+    std::string remote_;
+    std::shared_ptr<Request> request_;  // reused across keep-alive requests (see reusable_request)
+    std::list<Session*>::iterator registration_;
+
+    Phase phase_ = Phase::idle;
+    bool timed_out_ = false;
+    Clock::time_point deadline_ = Clock::now() + k_no_deadline;
+    Clock::time_point timer_expiry_ = deadline_;
+};
+
+void start_session(IoThread& thread, tcp::socket socket) { std::make_shared<Session>(thread, std::move(socket))->start(); }
+
+void drain_sessions(IoThread& thread, bool force) {
+    // drain() may end a connection synchronously only through posted completions, so iterating is
+    // safe: no session unregisters itself during this loop.
+    for (Session* s : thread.sessions) s->drain(force);
+}
+
+namespace {
+
+asio::awaitable<void> answer_overloaded(IoThread& thread, std::shared_ptr<tcp::socket> socket) {
+    const auto& options = thread.core.options;
+    std::string request_id = generate_request_id();
+    Response res = kit_error(options, 503, "overloaded", "too many connections; retry later", request_id);
+    ResponseContext ctx;
+    ctx.keep_alive = false;
+    ctx.request_id = request_id;
+    ctx.date = thread.state.date.now();
+    std::string head;
+    serialize_head(res, ctx, head);
+
+    // One timer bounds the whole exchange; it holds the socket so a late expiry never dangles.
+    asio::steady_timer timer(thread.ioc);
+    timer.expires_after(std::max(options.linger_timeout, std::chrono::milliseconds(100)));
+    timer.async_wait([socket](beast::error_code ec) {
+        if (!ec) socket->cancel(ec);
+    });
+    beast::error_code ec;
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(res.body)};
+    co_await asio::async_write(*socket, buffers, redirect(ec));
+    if (!ec) {
+        socket->shutdown(tcp::socket::shutdown_send, ec);
+        std::array<char, 4096> discard;
+        std::size_t total = 0;
+        while (!ec && total < k_linger_max_bytes) total += co_await socket->async_read_some(asio::buffer(discard), redirect(ec));
+    }
+    timer.cancel();
+    socket->close(ec);
+}
+
+}  // namespace
+
+void reject_connection(IoThread& thread, tcp::socket socket) {
+    thread.core.http_metrics.connections_rejected.inc();
+    asio::co_spawn(thread.ioc, answer_overloaded(thread, std::make_shared<tcp::socket>(std::move(socket))), asio::detached);
+}
+
+}  // namespace aaiti::kit::internal

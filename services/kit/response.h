@@ -1,0 +1,36 @@
+#pragma once
+// The response a handler returns. The kit adds Content-Length, Date, X-Request-Id, traceparent,
+// Connection and the security headers; a handler sets status, body, content type and its own headers.
+#include <string>
+#include <string_view>
+
+#include "services/kit/headers.h"
+
+namespace aaiti::kit {
+
+inline constexpr std::string_view k_json_content_type = "application/json";
+inline constexpr std::string_view k_text_content_type = "text/plain; charset=utf-8";
+
+struct Response {
+    int status = 200;
+    std::string content_type{k_json_content_type};
+    Headers headers;  // extra fields; a handler's Cache-Control (etc.) wins over the kit's default
+    std::string body;
+
+    static Response json(int status, std::string body);
+    static Response text(int status, std::string body);
+};
+
+// The JSON error body every error the kit produces uses:
+//   {"error":{"code":"not_found","message":"...","request_id":"..."}}
+// Handlers should use it for their own errors too.
+Response error_response(int status, std::string_view code, std::string_view message, std::string_view request_id);
+
+// `text` as a JSON string literal, quotes included; control characters and invalid UTF-8 bytes are
+// escaped (\u00XX) so the result is always valid JSON.
+std::string json_quote(std::string_view text);
+
+// "OK", "Not Found", ... ("Unknown" for codes without a standard phrase).
+std::string_view reason_phrase(int status) noexcept;
+
+}  // namespace aaiti::kit

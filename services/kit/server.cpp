@@ -1,0 +1,273 @@
+// The acceptor side of the kit: one io_context + SO_REUSEPORT acceptor per I/O thread, signal
+// handling for run(), and graceful shutdown. Connections live in internal/session.cpp.
+#include "services/kit/server.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/error.h"
+#include "common/logging.h"
+#include "services/kit/internal/io_thread.h"
+
+namespace aaiti::kit {
+
+using namespace internal;
+
+namespace {
+
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+std::string host_for_url(const std::string& host) {
+    return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+asio::awaitable<void> accept_loop(IoThread& t) {
+    ServerCore& core = t.core;
+    beast::error_code ec;
+    for (;;) {
+        tcp::socket socket(t.ioc);
+        co_await t.acceptor->async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == asio::error::operation_aborted || !t.acceptor->is_open()) co_return;
+        if (ec) {
+            // EMFILE/ENFILE/ENOBUFS: the kernel keeps the connection queued; back off instead of spinning.
+            logging::warn("accept failed", {{"error", ec.message()}});
+            asio::steady_timer pause(t.ioc, std::chrono::milliseconds(50));
+            co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            continue;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        if (core.open_connections.load(std::memory_order_relaxed) >= core.options.max_connections) {
+            reject_connection(t, std::move(socket));
+            continue;
+        }
+        start_session(t, std::move(socket));
+    }
+}
+
+void run_io_thread(IoThread& t) {
+    for (;;) {
+        try {
+            t.ioc.run();
+            return;
+        } catch (const std::exception& e) {
+            // Connections catch their own errors; this is a last line so one bug cannot stop a thread.
+            logging::error("kit: I/O thread caught an exception", {{"error", e.what()}});
+        }
+    }
+}
+
+}  // namespace
+
+struct Server::Impl {
+    explicit Impl(ServerOptions o) : core(std::move(o)) {}
+
+    ServerCore core;  // outlives the threads (declared first, destroyed last)
+    std::vector<std::unique_ptr<IoThread>> threads;
+    std::uint16_t port = 0;
+
+    std::mutex lifecycle;  // start/stop
+    bool started = false;
+    bool stopped = false;
+
+    std::mutex wake_mutex;  // run() waiting for a signal or stop()
+    bool stop_requested = false;
+    asio::io_context* control = nullptr;
+    asio::signal_set* signals = nullptr;
+
+    void bind_all();
+    void shutdown();
+    bool wait_for_connections(std::chrono::milliseconds limit) const;
+    void wake_run();
+};
+
+Server::Server(ServerOptions options) {
+    validate(options);
+    if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
+    impl_ = std::make_unique<Impl>(std::move(options));
+    if (impl_->core.options.builtin_routes) add_builtin_routes(impl_->core);
+}
+
+Server::~Server() {
+    try {
+        stop();
+    } catch (...) {
+    }
+}
+
+Server& Server::route(std::string_view method, std::string_view path_template, Handler handler) {
+    impl_->core.router.add(method, path_template, {Dispatch::inline_io, std::move(handler), {}});
+    return *this;
+}
+
+Server& Server::route_blocking(std::string_view method, std::string_view path_template, Handler handler) {
+    impl_->core.router.add(method, path_template, {Dispatch::worker_pool, std::move(handler), {}});
+    return *this;
+}
+
+Server& Server::route_async(std::string_view method, std::string_view path_template, AsyncHandler handler) {
+    impl_->core.router.add(method, path_template, {Dispatch::async, {}, std::move(handler)});
+    return *this;
+}
+
+Server& Server::add_readiness_check(std::string name, ReadinessCheck check) {
+    impl_->core.readiness.add(std::move(name), std::move(check));
+    return *this;
+}
+
+metrics::Registry& Server::metrics() { return impl_->core.registry; }
+const ServerOptions& Server::options() const { return impl_->core.options; }
+std::uint16_t Server::port() const { return impl_->port; }
+bool Server::draining() const { return impl_->core.draining.load(); }
+
+std::string Server::base_url() const {
+    return "http://" + host_for_url(impl_->core.options.host) + ":" + std::to_string(impl_->port);
+}
+
+void Server::Impl::bind_all() {
+    const auto& o = core.options;
+    beast::error_code ec;
+    auto address = asio::ip::make_address(o.host, ec);
+    if (ec) throw ConfigError("listen host \"" + o.host + "\" is not an IP address literal: " + ec.message());
+    tcp::endpoint endpoint(address, o.port);
+    auto fail = [&](const char* step, const beast::error_code& e) {
+        throw IoError("kit: cannot " + std::string(step) + " " + host_for_url(o.host) + ":" + std::to_string(endpoint.port()) +
+                      ": " + e.message());
+    };
+
+    // SO_REUSEPORT would let us share a port with another process of the same user that also set
+    // it (a second copy of the service, say) without any error. Probe with a plain bind first so
+    // "address already in use" is reported as it would be without SO_REUSEPORT.
+    if (o.port != 0) {
+        asio::io_context probe_ioc;
+        tcp::acceptor probe(probe_ioc);
+        probe.open(endpoint.protocol(), ec);
+        if (!ec) probe.bind(endpoint, ec);
+        if (ec) fail("listen on", ec);
+    }
+
+    for (unsigned i = 0; i < o.threads; ++i) {
+        auto t = std::make_unique<IoThread>(core);
+        t->acceptor.emplace(t->ioc);
+        auto& a = *t->acceptor;
+        a.open(endpoint.protocol(), ec);
+        if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+        if (!ec) a.set_option(reuse_port(true), ec);
+        if (!ec) a.bind(endpoint, ec);
+        if (ec) fail("listen on", ec);
+        a.listen(asio::socket_base::max_listen_connections, ec);
+        if (ec) fail("listen on", ec);
+        if (endpoint.port() == 0) endpoint.port(a.local_endpoint().port());  // port 0: the others join the first's port
+        core.in_flight_per_thread.push_back(&t->state.in_flight);
+        threads.push_back(std::move(t));
+    }
+    port = endpoint.port();
+}
+
+void Server::start() {
+    std::lock_guard lock(impl_->lifecycle);
+    if (impl_->started) return;
+    auto& core = impl_->core;
+    impl_->bind_all();
+    core.pool = std::make_unique<WorkerPool>(core.options.worker_threads, core.options.worker_queue_capacity);
+    for (auto& t : impl_->threads) {
+        t->work.emplace(t->ioc.get_executor());
+        asio::co_spawn(t->ioc, accept_loop(*t), asio::detached);
+        t->thread = std::thread([raw = t.get()] { run_io_thread(*raw); });
+    }
+    impl_->started = true;
+}
+
+bool Server::Impl::wait_for_connections(std::chrono::milliseconds limit) const {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (core.open_connections.load() > 0) {
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+}
+
+void Server::Impl::shutdown() {
+    core.draining.store(true);
+    const auto begun = std::chrono::steady_clock::now();
+    // 1. Stop accepting (a closed listener refuses new connections) and close idle connections.
+    for (auto& t : threads)
+        asio::post(t->ioc, [raw = t.get()] {
+            beast::error_code ec;
+            raw->acceptor->close(ec);
+            drain_sessions(*raw, false);
+        });
+    // 2. In-flight requests finish; their responses say Connection: close.
+    const bool drained = wait_for_connections(core.options.drain_timeout);
+    if (!drained) {
+        logging::warn("kit: drain timeout reached; closing remaining connections",
+                      {{"open_connections", static_cast<std::uint64_t>(core.open_connections.load())}});
+        for (auto& t : threads) asio::post(t->ioc, [raw = t.get()] { drain_sessions(*raw, true); });
+        wait_for_connections(std::chrono::milliseconds(500));
+    }
+    // 3. Blocking work: running tasks finish, queued ones are dropped (their requests are gone).
+    if (core.pool) core.pool->shutdown();
+    // 4. Stop the I/O threads and join them. Whatever is still pending (a lingering close, a
+    //    connection that ignored the forced close) is destroyed with its io_context.
+    for (auto& t : threads) t->ioc.stop();
+    for (auto& t : threads)
+        if (t->thread.joinable()) t->thread.join();
+    logging::info("kit: stopped",
+                  {{"drained", drained},
+                   {"shutdown_ms", static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                 std::chrono::steady_clock::now() - begun)
+                                                                 .count())}});
+}
+
+void Server::Impl::wake_run() {
+    std::lock_guard lock(wake_mutex);
+    stop_requested = true;
+    if (control && signals) asio::post(*control, [s = signals] {
+        beast::error_code ec;
+        s->cancel(ec);
+    });
+}
+
+void Server::stop() {
+    {
+        std::lock_guard lock(impl_->lifecycle);
+        if (impl_->started && !impl_->stopped) {
+            impl_->shutdown();
+            impl_->stopped = true;
+        }
+    }
+    impl_->wake_run();
+}
+
+int Server::run() {
+    start();
+    {
+        asio::io_context control(1);
+        asio::signal_set signals(control, SIGINT, SIGTERM);
+        signals.async_wait([](const beast::error_code& ec, int signal_number) {
+            if (!ec)
+                logging::info("kit: signal received, draining", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+        });
+        {
+            std::lock_guard lock(impl_->wake_mutex);
+            if (!impl_->stop_requested) {
+                impl_->control = &control;
+                impl_->signals = &signals;
+            }
+        }
+        if (impl_->control) control.run();
+        std::lock_guard lock(impl_->wake_mutex);
+        impl_->control = nullptr;
+        impl_->signals = nullptr;
+    }
+    stop();
+    return exit_code::k_ok;
+}
+
+}  // namespace aaiti::kit

@@ -1,0 +1,77 @@
+#pragma once
+// The HTTP/1.1 server every service runs on. Keeps Beast/Asio out of this header: a service main is
+//
+//     aaiti::kit::Server server(options);
+//     server.get("/api/users/{id}", [](const kit::Request& r) { return kit::Response::json(200, ...); });
+//     server.route_blocking("POST", "/api/login", login);          // runs on the worker pool
+//     server.add_readiness_check("db", [&] { return ping_db(); });
+//     return server.run();                                       // until SIGTERM/SIGINT, then 0
+//
+// Built in: /health, /ready, /metrics; X-Request-Id and traceparent handling; one JSON access-log
+// line per request; http_* metrics; security headers; JSON error bodies; size limits and timeouts;
+// graceful drain. See services/kit/README.md.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "services/kit/handler.h"
+#include "services/kit/readiness.h"
+#include "services/kit/server_options.h"
+
+namespace aaiti::metrics {
+class Registry;
+}
+
+namespace aaiti::kit {
+
+class Server {
+public:
+    // Throws ConfigError for invalid options.
+    explicit Server(ServerOptions options);
+    ~Server();  // stop()
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Routes are registered before start(). Templates use "{name}" segments; see router.h.
+    // Inline: runs on the I/O thread and must not block.
+    Server& route(std::string_view method, std::string_view path_template, Handler handler);
+    Server& get(std::string_view path_template, Handler handler) { return route("GET", path_template, std::move(handler)); }
+    Server& post(std::string_view path_template, Handler handler) { return route("POST", path_template, std::move(handler)); }
+    // Blocking: runs on the bounded worker pool; 503 + Retry-After when its queue is full.
+    Server& route_blocking(std::string_view method, std::string_view path_template, Handler handler);
+    // Async: the handler calls the Responder once, from any thread.
+    Server& route_async(std::string_view method, std::string_view path_template, AsyncHandler handler);
+
+    Server& add_readiness_check(std::string name, ReadinessCheck check);
+
+    // The registry /metrics renders; services register their own families here too.
+    metrics::Registry& metrics();
+    const ServerOptions& options() const;
+
+    // Binds one SO_REUSEPORT acceptor per I/O thread and starts the threads; returns at once.
+    // Throws IoError when the address cannot be bound.
+    void start();
+    // The bound port (useful with port 0); 0 before start().
+    std::uint16_t port() const;
+    // "http://127.0.0.1:PORT" (IPv6 hosts in brackets).
+    std::string base_url() const;
+
+    // Graceful shutdown: stop accepting (new connections are refused), close idle keep-alive
+    // connections, let in-flight requests finish (their responses carry Connection: close) for at
+    // most drain_timeout, then close what is left and join every thread. Blocks until done;
+    // idempotent; callable from any thread except the server's own I/O and worker threads.
+    void stop();
+    // True once stop() (or a signal) has begun.
+    bool draining() const;
+
+    // start() if needed, then wait for SIGTERM/SIGINT or stop() from another thread, shut down
+    // gracefully and return 0 (the exit code for a service main).
+    int run();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace aaiti::kit

@@ -1,0 +1,51 @@
+#pragma once
+// Everything a service may tune about its HTTP server, with defaults fit for production.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace aaiti::kit {
+
+struct ServerOptions {
+    std::string host = "127.0.0.1";  // an IPv4 or IPv6 literal; "0.0.0.0" / "::" for all interfaces
+    std::uint16_t port = 0;          // 0: an ephemeral port (read it back with Server::port())
+    unsigned threads = 0;            // I/O threads, each with its own io_context and acceptor; 0 = one per core
+
+    std::size_t header_limit = 16 * 1024;   // request line + header fields; beyond: 431
+    std::size_t body_limit = 1024 * 1024;   // request body (Content-Length or chunked); beyond: 413
+
+    std::chrono::milliseconds read_timeout{10'000};   // a started request must be complete by then: 408 + close
+    std::chrono::milliseconds idle_timeout{60'000};   // keep-alive connection without a request: close
+    std::chrono::milliseconds write_timeout{10'000};  // a response must be written by then: close
+    std::chrono::milliseconds drain_timeout{10'000};  // graceful shutdown: in-flight requests get this long
+    // After an error response that closes the connection the kit reads and discards what the client
+    // still sends, for at most this long, so the client reads the error instead of a reset.
+    std::chrono::milliseconds linger_timeout{1'000};
+
+    // Open connections across all threads. Beyond it a new connection is accepted, answered with
+    // 503 (Connection: close) without reading its request, and closed.
+    std::size_t max_connections = 10'000;
+
+    std::size_t worker_threads = 4;         // the blocking-handler pool
+    std::size_t worker_queue_capacity = 256;  // waiting blocking requests; beyond: 503 + Retry-After
+    unsigned retry_after_seconds = 1;       // Retry-After on 503s
+
+    bool access_log = true;  // one JSON line per request (info level); switch off only for benchmarks
+    bool builtin_routes = true;  // GET /health, /ready, /metrics
+};
+
+struct ListenAddress {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+// "127.0.0.1:3000", "[::1]:8080", ":3000" (host 0.0.0.0), "3000" (host 127.0.0.1).
+// Throws ConfigError naming the text and the accepted forms.
+ListenAddress parse_listen_address(std::string_view text);
+
+// Throws ConfigError when an option is out of range (zero limits, zero timeouts...).
+void validate(const ServerOptions& options);
+
+}  // namespace aaiti::kit
