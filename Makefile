@@ -29,6 +29,7 @@ test: deps
 	cmake --preset ci >/dev/null
 	cmake --build --preset ci
 	ctest --preset ci
+	$(MAKE) --no-print-directory test-asan
 
 # The HTTP kit parses untrusted bytes: its tests also run under AddressSanitizer + UBSan.
 test-asan: deps
