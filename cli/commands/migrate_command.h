@@ -1,0 +1,19 @@
+#pragma once
+// `aaitictl migrate`: a SQLite database into PostgreSQL (see aaitictl-migrate(1)). Flags in (already
+// parsed by main.cpp), one call to aaiti::migrate::run_migration, the report out.
+#include <string>
+
+#include "global_options.h"
+#include "migrate/options.h"
+
+namespace aaiti::cli {
+
+struct MigrateCommandOptions {
+    migrate::MigrateOptions migrate;  // source/target empty: taken from SQLITE_DB_PATH / the DB_* configuration
+    std::string report_file;          // --report FILE: the JSON report, whatever -o says
+};
+
+// Exit 0, or 1 when --verify found a mismatch; errors are thrown (common/error.h).
+int run_migrate_command(const GlobalOptions& options, MigrateCommandOptions command);
+
+}  // namespace aaiti::cli

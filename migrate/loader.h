@@ -1,0 +1,44 @@
+#pragma once
+// Loading rows: each table streams from its own read-only SQLite handle into its own PostgreSQL COPY, in
+// one transaction, tables in parallel (-j workers, one connection each). Memory per worker is one row
+// plus a fixed-size COPY buffer, whatever the table size.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/uuid.h"
+#include "migrate/plan.h"
+#include "migrate/rejects_file.h"
+
+namespace aaiti::migrate {
+
+struct TableLoadResult {
+    std::int64_t rows_read = 0;
+    std::int64_t rows_written = 0;
+    std::int64_t rows_rejected = 0;
+    std::vector<std::int64_t> values_nulled;   // per column
+    std::vector<std::int64_t> orphans_nulled;  // per foreign key
+    double seconds = 0;
+    bool committed = false;  // the table's COPY transaction committed
+};
+
+struct LoadTarget {
+    std::string source_path;
+    std::string url;
+    std::string schema;
+    Uuid key_namespace;
+};
+
+// Loads every table; results are parallel to plan.tables. On the first failure the other workers stop
+// taking new tables and the error is rethrown after they finish (tables committed before stay committed).
+// `parents_first`: when target tables kept their foreign keys (--if-exists=truncate), load one table at a
+// time, referenced tables before the tables that reference them.
+// `after_commit(table index, connection)` runs in the worker right after a table's rows committed, on
+// that table's connection (migrate builds the table's keys and indexes there, overlapping other loads).
+class PgConnection;
+using AfterTableLoad = std::function<void(std::size_t, PgConnection&)>;
+std::vector<TableLoadResult> load_tables(const MigrationPlan& plan, const LoadTarget& target, int jobs, RejectsFile& rejects,
+                                         bool parents_first, const AfterTableLoad& after_commit);
+
+}  // namespace aaiti::migrate

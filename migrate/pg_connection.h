@@ -1,0 +1,43 @@
+#pragma once
+// A plain libpq connection for COPY in both directions: libpqxx 6.4 keeps its PGconn private and its
+// stream_to needs compile-time tuples, so bulk data goes through libpq directly (DEBIAN-DEPS.md, "Raw
+// COPY", route b). Each worker owns one. Errors never show the password.
+#include <memory>
+#include <string>
+#include <vector>
+
+struct pg_conn;
+
+namespace aaiti::migrate {
+
+class PgConnection {
+public:
+    // Throws UnavailableError naming the masked URL when the server cannot be reached.
+    explicit PgConnection(const std::string& url);
+    ~PgConnection();
+    PgConnection(const PgConnection&) = delete;
+    PgConnection& operator=(const PgConnection&) = delete;
+
+    // Runs a statement without parameters or rows. Throws OperationFailed with `what` and the server's message.
+    void exec(const std::string& sql, const std::string& what);
+
+    // First column of the first row ("" for NULL or no row), with bound text parameters ($1, $2, ...).
+    std::string query_value(const std::string& sql, const std::vector<std::string>& params, const std::string& what);
+
+    // COPY ... FROM STDIN: begin, put buffered data, end (throws with the server's message, e.g. a bad value).
+    void copy_in_begin(const std::string& sql, const std::string& what);
+    void copy_in_put(const std::string& data);
+    void copy_in_end();
+
+    // COPY (...) TO STDOUT: begin, then next_row until false. `row` excludes the newline.
+    void copy_out_begin(const std::string& sql, const std::string& what);
+    bool copy_out_next(std::string& row);
+
+private:
+    [[noreturn]] void fail(const std::string& message);
+    pg_conn* conn_ = nullptr;
+    std::string url_masked_;
+    std::string what_;
+};
+
+}  // namespace aaiti::migrate

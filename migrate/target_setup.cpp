@@ -1,0 +1,62 @@
+#include "migrate/target_setup.h"
+
+#include "common/error.h"
+#include "common/logging.h"
+#include "migrate/sql.h"
+
+namespace aaiti::migrate {
+namespace {
+
+std::vector<sql::PgColumnDef> column_defs(const TablePlan& t) {
+    std::vector<sql::PgColumnDef> defs;
+    for (const auto& c : t.columns) defs.push_back({c.name, c.type(), c.not_null});
+    if (!t.legacy_id_column.empty()) defs.push_back({t.legacy_id_column, PgType::bigint, true});
+    return defs;
+}
+
+bool table_exists(PgConnection& pg, const std::string& schema, const std::string& table) {
+    return pg.query_value(std::string(sql::k_pg_table_exists), {schema, table}, "checking table \"" + table + "\"") != "0";
+}
+
+}  // namespace
+
+void check_target_tables(PgConnection& pg, const MigrationPlan& plan, const MigrateOptions& options) {
+    if (options.if_exists != IfExists::fail) return;
+    if (pg.query_value(std::string(sql::k_pg_schema_exists), {options.schema}, "checking the schema") == "0") return;
+    std::string existing;
+    int count = 0;
+    for (const auto& t : plan.tables) {
+        if (!table_exists(pg, options.schema, t.name)) continue;
+        const bool has_rows = pg.query_value(sql::pg_table_has_rows(options.schema, t.name), {}, "checking table \"" + t.name + "\"") == "t";
+        if (count++ < 5) existing += std::string(existing.empty() ? "" : ", ") + "\"" + t.name + "\"" + (has_rows ? " (not empty)" : " (empty)");
+    }
+    if (count > 0)
+        throw DataError("migrate: " + std::to_string(count) + " target table(s) already exist in schema \"" + options.schema +
+                        "\": " + existing + (count > 5 ? ", ..." : "") +
+                        "; nothing was written. Use --if-exists=truncate|drop or another --schema");
+}
+
+std::vector<bool> create_target_tables(PgConnection& pg, const MigrationPlan& plan, const MigrateOptions& options) {
+    const std::string what = "creating the target tables";
+    std::vector<bool> truncated(plan.tables.size(), false);
+    std::vector<std::string> to_truncate;
+    pg.exec(std::string(sql::k_pg_begin), what);
+    pg.exec(sql::pg_create_schema(options.schema), what);
+    for (std::size_t i = 0; i < plan.tables.size(); ++i) {
+        const auto& t = plan.tables[i];
+        const bool exists = table_exists(pg, options.schema, t.name);
+        if (exists && options.if_exists == IfExists::truncate) {
+            truncated[i] = true;
+            to_truncate.push_back(t.name);
+            continue;
+        }
+        if (exists && options.if_exists == IfExists::drop) pg.exec(sql::pg_drop_table(options.schema, t.name), "dropping table \"" + t.name + "\"");
+        pg.exec(sql::pg_create_table(options.schema, t.name, column_defs(t)), "creating table \"" + t.name + "\"");
+    }
+    if (!to_truncate.empty()) pg.exec(sql::pg_truncate_tables(options.schema, to_truncate), "truncating the existing tables");
+    pg.exec(std::string(sql::k_pg_commit), what);
+    logging::debug("target tables created", {{"tables", static_cast<std::int64_t>(plan.tables.size())}});
+    return truncated;
+}
+
+}  // namespace aaiti::migrate

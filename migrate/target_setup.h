@@ -1,0 +1,23 @@
+#pragma once
+// Preparing the target before any row moves: the schema exists, no planned table collides with an
+// existing one unless --if-exists says what to do, then the tables are created without constraints
+// (those come after the load, where they are cheaper and orphans are already handled).
+#include <vector>
+
+#include "migrate/options.h"
+#include "migrate/pg_connection.h"
+#include "migrate/plan.h"
+#include "migrate/report.h"
+
+namespace aaiti::migrate {
+
+// Read-only: throws DataError (exit 65) naming every existing table when --if-exists=fail.
+void check_target_tables(PgConnection& pg, const MigrationPlan& plan, const MigrateOptions& options);
+
+// Creates the schema and tables (dropping or truncating existing ones as --if-exists says). Returns,
+// parallel to plan.tables, which tables existed and were truncated: they keep their own definition,
+// constraints and indexes. Truncation is one statement over all of them, without CASCADE, so a table
+// outside the migration that references them makes it fail instead of being emptied too.
+std::vector<bool> create_target_tables(PgConnection& pg, const MigrationPlan& plan, const MigrateOptions& options);
+
+}  // namespace aaiti::migrate

@@ -1,0 +1,230 @@
+#include "migrate/verify.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <cstdint>
+#include <strings.h>
+
+#include "common/logging.h"
+#include "migrate/copy_text.h"
+#include "migrate/parallel.h"
+#include "migrate/pg_connection.h"
+#include "migrate/row_converter.h"
+#include "migrate/sql.h"
+#include "migrate/sqlite_source.h"
+#include "migrate/sqlite_value.h"
+
+namespace aaiti::migrate {
+namespace {
+
+std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 1469598103934665603ULL) {
+    for (const unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+// Spreads the bits so that sums of hashes (a multiset checksum) do not cancel out by accident.
+std::uint64_t mix(std::uint64_t x) {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+struct Checksums {
+    std::int64_t rows = 0;
+    std::uint64_t row_sum = 0;
+    std::vector<std::uint64_t> column_sums;
+
+    void add(const std::vector<std::string>& normalised) {
+        ++rows;
+        std::uint64_t row_hash = 1469598103934665603ULL;
+        for (std::size_t i = 0; i < normalised.size(); ++i) {
+            column_sums[i] += mix(fnv1a(normalised[i]));
+            row_hash = fnv1a(normalised[i], row_hash);
+            row_hash = fnv1a("\x1f", row_hash);
+        }
+        row_sum += mix(row_hash);
+    }
+};
+
+bool is_uuid_key(const ColumnPlan& c) { return c.key_role == KeyRole::uuid_primary || c.key_role == KeyRole::uuid_reference; }
+
+std::vector<std::size_t> compared_columns(const TablePlan& t) {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < t.columns.size(); ++i)
+        if (!is_uuid_key(t.columns[i])) out.push_back(i);
+    return out;
+}
+
+std::vector<std::string> names_of(const TablePlan& t) {
+    std::vector<std::string> names;
+    for (const auto& c : t.columns) names.push_back(c.name);
+    return names;
+}
+
+void append_normalised(const TablePlan& t, const std::vector<std::size_t>& cols, const ConvertedRow& row, std::vector<std::string>& out) {
+    for (const std::size_t i : cols) out.push_back(normalise_for_verify(t.columns[i].type(), row.values[i]));
+}
+
+std::vector<std::string> target_expressions(const TablePlan& t, const std::vector<std::size_t>& cols, const char* alias) {
+    std::vector<std::string> out;
+    for (const std::size_t i : cols) out.push_back(sql::pg_verify_expression(alias, t.columns[i].name, t.columns[i].type()));
+    return out;
+}
+
+// Reads `select` through COPY and adds each row, normalised per `types`.
+void checksum_target(PgConnection& pg, const std::string& select, const std::vector<PgType>& types, Checksums& sums, const std::string& what) {
+    pg.copy_out_begin(sql::pg_copy_out(select), what);
+    std::string line;
+    std::vector<std::string> normalised;
+    while (pg.copy_out_next(line)) {
+        const auto fields = parse_copy_row(line);
+        normalised.clear();
+        for (std::size_t i = 0; i < types.size(); ++i)
+            normalised.push_back(normalise_for_verify(types[i], i < fields.size() ? fields[i] : std::nullopt));
+        sums.add(normalised);
+    }
+}
+
+const TablePlan* find_table(const MigrationPlan& plan, const std::string& name) {
+    for (const auto& t : plan.tables)
+        if (strcasecmp(t.name.c_str(), name.c_str()) == 0) return &t;
+    return nullptr;
+}
+
+void verify_table(const TablePlan& t, const LoadTarget& target, SQLite::Database& db, PgConnection& pg, VerifyReport& report) {
+    const auto cols = compared_columns(t);
+    const RowConverter converter(t, target.key_namespace);
+    auto counts = converter.make_counts();
+    const auto names = names_of(t);
+    const std::size_t checks = converter.orphan_checks().size();
+
+    Checksums source, dest;
+    source.column_sums.assign(cols.size(), 0);
+    dest.column_sums.assign(cols.size(), 0);
+    {
+        RowStatement rows(db, sql::sqlite_select_rows(t.name, names, false, converter.orphan_checks()));
+        std::vector<SourceValue> values(names.size());
+        std::vector<bool> flags(checks);
+        ConvertedRow row;
+        std::vector<std::string> normalised;
+        while (rows.step()) {
+            for (std::size_t i = 0; i < names.size(); ++i) values[i] = rows.value(static_cast<int>(i));
+            for (std::size_t k = 0; k < checks; ++k) flags[k] = rows.integer(static_cast<int>(names.size() + k)) != 0;
+            converter.convert(values, flags, row, counts);
+            if (row.rejected) continue;
+            normalised.clear();
+            append_normalised(t, cols, row, normalised);
+            source.add(normalised);
+        }
+    }
+    std::vector<PgType> types;
+    for (const std::size_t i : cols) types.push_back(t.columns[i].type());
+    checksum_target(pg, sql::pg_select_columns(target.schema, t.name, target_expressions(t, cols, "c")), types, dest,
+                    "verifying table \"" + t.name + "\"");
+
+    const std::string table = "table \"" + t.name + "\"";
+    if (source.rows != dest.rows) {
+        report.mismatches.push_back(table + ": " + std::to_string(source.rows) + " rows expected from the source, " +
+                                    std::to_string(dest.rows) + " in the target");
+        return;
+    }
+    bool column_mismatch = false;
+    for (std::size_t k = 0; k < cols.size(); ++k)
+        if (source.column_sums[k] != dest.column_sums[k]) {
+            report.mismatches.push_back(table + " column \"" + t.columns[cols[k]].name + "\": values differ between source and target");
+            column_mismatch = true;
+        }
+    if (!column_mismatch && source.row_sum != dest.row_sum)
+        report.mismatches.push_back(table + ": rows differ (same column values, combined differently)");
+}
+
+void verify_foreign_key(const MigrationPlan& plan, const TablePlan& child, const ForeignKeyPlan& fk, const LoadTarget& target,
+                        SQLite::Database& db, PgConnection& pg, VerifyReport& report) {
+    const TablePlan* parent = find_table(plan, fk.source.parent_table);
+    if (!parent || !fk.resolvable) return;
+    ++report.foreign_keys_checked;
+    const auto child_cols = compared_columns(child), parent_cols = compared_columns(*parent);
+    const RowConverter child_conv(child, target.key_namespace), parent_conv(*parent, target.key_namespace);
+    auto child_counts = child_conv.make_counts(), parent_counts = parent_conv.make_counts();
+    const auto child_names = names_of(child), parent_names = names_of(*parent);
+
+    Checksums source, dest;
+    source.column_sums.assign(child_cols.size() + parent_cols.size(), 0);
+    dest.column_sums.assign(child_cols.size() + parent_cols.size(), 0);
+    {
+        RowStatement rows(db, sql::sqlite_select_fk_pairs(child.name, child_names, fk.source, parent->name, parent_names));
+        std::vector<SourceValue> cv(child_names.size()), pv(parent_names.size());
+        const std::vector<bool> no_orphans(child_conv.orphan_checks().size(), false), no_parent_orphans(parent_conv.orphan_checks().size(), false);
+        ConvertedRow crow, prow;
+        std::vector<std::string> normalised;
+        while (rows.step()) {
+            for (std::size_t i = 0; i < cv.size(); ++i) cv[i] = rows.value(static_cast<int>(i));
+            for (std::size_t i = 0; i < pv.size(); ++i) pv[i] = rows.value(static_cast<int>(cv.size() + i));
+            child_conv.convert(cv, no_orphans, crow, child_counts);
+            parent_conv.convert(pv, no_parent_orphans, prow, parent_counts);
+            if (crow.rejected || prow.rejected) continue;
+            normalised.clear();
+            append_normalised(child, child_cols, crow, normalised);
+            append_normalised(*parent, parent_cols, prow, normalised);
+            source.add(normalised);
+        }
+    }
+    std::vector<PgType> types;
+    for (const std::size_t i : child_cols) types.push_back(child.columns[i].type());
+    for (const std::size_t i : parent_cols) types.push_back(parent->columns[i].type());
+    checksum_target(pg,
+                    sql::pg_select_fk_pairs(target.schema, child.name, target_expressions(child, child_cols, "c"), parent->name,
+                                            target_expressions(*parent, parent_cols, "p"), fk.source.columns, fk.source.parent_columns),
+                    types, dest, "verifying a foreign key of \"" + child.name + "\"");
+    std::string cols;
+    for (const auto& c : fk.source.columns) cols += (cols.empty() ? "" : ", ") + c;
+    const std::string label = "table \"" + child.name + "\" foreign key (" + cols + ") -> \"" + parent->name + "\"";
+    if (source.rows != dest.rows)
+        report.mismatches.push_back(label + ": " + std::to_string(source.rows) + " joined pairs expected, " +
+                                    std::to_string(dest.rows) + " in the target");
+    else if (source.row_sum != dest.row_sum)
+        report.mismatches.push_back(label + ": joined parent/child values differ");
+}
+
+}  // namespace
+
+VerifyReport verify_migration(const MigrationPlan& plan, const LoadTarget& target, int jobs) {
+    VerifyReport report;
+    report.ran = true;
+    // Tables, then foreign keys, -j checks at a time, each with its own SQLite handle and connection.
+    // Mismatches are kept per check so the report lists them in a stable order.
+    std::vector<std::pair<const TablePlan*, const ForeignKeyPlan*>> checks;
+    for (const auto& t : plan.tables) checks.emplace_back(&t, nullptr);
+    for (const auto& t : plan.tables)
+        for (const auto& fk : t.foreign_keys) checks.emplace_back(&t, &fk);
+    std::vector<VerifyReport> partial(checks.size());
+    parallel_for(checks.size(), jobs, [&](std::size_t i) {
+        auto db = open_source_database(target.source_path, false);
+        PgConnection pg(target.url);
+        pg.exec(std::string(sql::k_pg_session_utc), "verifying");
+        try {
+            if (checks[i].second) {
+                verify_foreign_key(plan, *checks[i].first, *checks[i].second, target, *db, pg, partial[i]);
+            } else {
+                verify_table(*checks[i].first, target, *db, pg, partial[i]);
+                ++partial[i].tables_checked;
+            }
+        } catch (const SQLite::Exception& e) {
+            throw_source_error(e, target.source_path, "verifying");
+        }
+    });
+    for (const auto& p : partial) {
+        report.tables_checked += p.tables_checked;
+        report.foreign_keys_checked += p.foreign_keys_checked;
+        report.mismatches.insert(report.mismatches.end(), p.mismatches.begin(), p.mismatches.end());
+    }
+    report.ok = report.mismatches.empty();
+    for (const auto& m : report.mismatches) logging::error("verify mismatch", {{"detail", m}});
+    return report;
+}
+
+}  // namespace aaiti::migrate
