@@ -1,6 +1,6 @@
 #pragma once
 // The options every aaitictl command accepts, parsed by main.cpp and handed to the command as a
-// plain struct, so commands never see CLI11.
+// plain struct, so the run_<verb>_command functions never see CLI11.
 #include <string>
 #include <string_view>
 

@@ -1,16 +1,16 @@
-// aaitictl: builds the CLI11 app, runs the chosen verb, and turns every failure into the exit codes
-// documented in man/aaitictl.1 (common/error.h). This is the only translation unit that includes
-// CLI11: verbs live in commands/ and receive plain option structs.
+// aaitictl: builds the root CLI11 app with the global options, lets every verb in all_commands()
+// add its own subcommand and flags (commands/<verb>_command.cpp), runs the one chosen, and turns every
+// failure into the exit codes documented in man/aaitictl.1 (common/error.h).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <string>
-#include <thread>
+#include <vector>
 
-#include "commands/config_command.h"
-#include "commands/migrate_command.h"
+#include "commands/command.h"
 #include "commands/version_command.h"
 #include "common/error.h"
 #include "common/logging.h"
@@ -19,10 +19,6 @@
 
 namespace aaiti::cli {
 namespace {
-
-constexpr const char* k_global_footer =
-    "Global options (--config, -o/--output, --log-level, --log-format, --no-color) may be given before or "
-    "after the command. See aaitictl(1).";
 
 void print_error(const std::string& message) {
     // Errors may quote a connection string from a library; never let a password through.
@@ -107,51 +103,10 @@ int run(int argc, char** argv) {
         ->type_name("text|json");
     app.add_flag("--no-color", options.no_color, "Never colour output (NO_COLOR in the environment does the same)");
 
-    CLI::App* version = app.add_subcommand("version", "Print the version, git revision and library versions");
-    version->footer(k_global_footer);
-
-    CLI::App* config = app.add_subcommand("config", "Inspect the effective configuration");
-    config->require_subcommand(1);
-    config->footer(k_global_footer);
-    CLI::App* config_show =
-        config->add_subcommand("show", "Print every configuration key with its value, source and origin");
-    config_show->footer(k_global_footer);
-    CLI::App* config_check = config->add_subcommand("check", "Validate the configuration; exit 0 or 78");
-    config_check->footer(k_global_footer);
-
-    MigrateCommandOptions migrate_options;
-    migrate_options.migrate.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    std::string keys = "uuid", on_bad_value = "text", on_orphan = "null", if_exists = "fail";
-    CLI::App* migrate_cmd = app.add_subcommand("migrate", "Move a SQLite database into PostgreSQL (UUID keys, COPY, verify)");
-    migrate_cmd->footer(k_global_footer);
-    migrate_cmd->add_option("--source", migrate_options.migrate.source_path, "SQLite file to read (default: SQLITE_DB_PATH)")
-        ->type_name("PATH");
-    migrate_cmd->add_option("--target", migrate_options.migrate.target_url,
-                        "PostgreSQL URL to write (default: WRITE_DB_URL, else built from DB_*)")
-        ->type_name("URL");
-    migrate_cmd->add_option("--schema", migrate_options.migrate.schema, "Target schema (created if missing)")->capture_default_str();
-    migrate_cmd->add_option("--keys", keys, "Integer keys: uuid (UUIDv5, references rewritten) or keep (identity after max)")
-        ->check(CLI::IsMember({"uuid", "keep"}))
-        ->capture_default_str();
-    migrate_cmd->add_flag("--keep-legacy-ids", migrate_options.migrate.keep_legacy_ids,
-                      "With --keys uuid: keep the old integer key in a legacy_id column");
-    migrate_cmd->add_option("-j,--jobs", migrate_options.migrate.jobs, "Tables profiled, loaded and verified in parallel, one connection each (default: the core count)")
-        ->check(CLI::Range(1, 256))
-        ->type_name("N");
-    migrate_cmd->add_option("--on-bad-value", on_bad_value, "A value that does not fit its declared type")
-        ->check(CLI::IsMember({"text", "null", "reject", "fail"}))
-        ->capture_default_str();
-    migrate_cmd->add_option("--on-orphan", on_orphan, "A foreign key value without a parent row")
-        ->check(CLI::IsMember({"null", "keep", "fail"}))
-        ->capture_default_str();
-    migrate_cmd->add_option("--if-exists", if_exists, "A target table that already exists")
-        ->check(CLI::IsMember({"fail", "truncate", "drop"}))
-        ->capture_default_str();
-    migrate_cmd->add_flag("--plan", migrate_options.migrate.plan_only, "Print the plan (types, keys, policies); write nothing");
-    migrate_cmd->add_flag("--verify", migrate_options.migrate.verify, "Compare source and target after the load; exit 1 on mismatch");
-    migrate_cmd->add_option("--report", migrate_options.report_file, "Also write the JSON report to FILE")->type_name("FILE");
-    migrate_cmd->add_option("--rejects", migrate_options.migrate.rejects_path, "Write rejected rows and orphans (JSON lines) to FILE")
-        ->type_name("FILE");
+    // Each verb adds its subcommand, flags and help; the order here is the order of `--help`. The
+    // commands own the parsed values, so they are declared before the parse and outlive it.
+    const std::vector<std::unique_ptr<Command>> commands = all_commands();
+    for (const auto& command : commands) command->add_to(app);
 
     try {
         app.parse(argc, argv);
@@ -163,18 +118,11 @@ int run(int argc, char** argv) {
     setup_logging(options);
 
     int code = exit_code::k_ok;
-    if (version->parsed()) {
-        code = run_version_command(options);
-    } else if (config_show->parsed()) {
-        code = run_config_show_command(options);
-    } else if (config_check->parsed()) {
-        code = run_config_check_command(options);
-    } else if (migrate_cmd->parsed()) {
-        migrate_options.migrate.keys = migrate::parse_key_strategy(keys);
-        migrate_options.migrate.on_bad_value = migrate::parse_bad_value_policy(on_bad_value);
-        migrate_options.migrate.on_orphan = migrate::parse_orphan_policy(on_orphan);
-        migrate_options.migrate.if_exists = migrate::parse_if_exists(if_exists);
-        code = run_migrate_command(options, migrate_options);
+    for (const auto& command : commands) {
+        if (command->chosen()) {
+            code = command->run(options);
+            break;
+        }
     }
 
     // A full disk or closed pipe must not look like success to a script.

@@ -1,5 +1,6 @@
 #include "commands/config_command.h"
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -69,5 +70,32 @@ int run_config_check_command(const GlobalOptions& options) {
               << (stack_file.empty() ? "(none)" : stack_file) << ")\n";
     return 0;
 }
+
+namespace {
+
+class ConfigCommand final : public Command {
+public:
+    void add_to(CLI::App& parent) override {
+        CLI::App* config = parent.add_subcommand("config", "Inspect the effective configuration");
+        config->require_subcommand(1);
+        config->footer(k_global_options_footer);
+        show_ = config->add_subcommand("show", "Print every configuration key with its value, source and origin");
+        show_->footer(k_global_options_footer);
+        check_ = config->add_subcommand("check", "Validate the configuration; exit 0 or 78");
+        check_->footer(k_global_options_footer);
+    }
+    bool chosen() const override { return show_->parsed() || check_->parsed(); }
+    int run(const GlobalOptions& globals) override {
+        return show_->parsed() ? run_config_show_command(globals) : run_config_check_command(globals);
+    }
+
+private:
+    CLI::App* show_ = nullptr;
+    CLI::App* check_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_config_command() { return std::make_unique<ConfigCommand>(); }
 
 }  // namespace aaiti::cli

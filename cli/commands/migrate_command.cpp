@@ -1,10 +1,13 @@
 #include "commands/migrate_command.h"
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "common/config.h"
 #include "common/error.h"
@@ -119,5 +122,61 @@ int run_migrate_command(const GlobalOptions& options, MigrateCommandOptions comm
     }
     return exit_code::k_ok;
 }
+
+namespace {
+
+class MigrateCommand final : public Command {
+public:
+    void add_to(CLI::App& parent) override {
+        options_.migrate.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        auto& m = options_.migrate;
+        command_ = parent.add_subcommand("migrate", "Move a SQLite database into PostgreSQL (UUID keys, COPY, verify)");
+        command_->footer(k_global_options_footer);
+        command_->add_option("--source", m.source_path, "SQLite file to read (default: SQLITE_DB_PATH)")->type_name("PATH");
+        command_->add_option("--target", m.target_url, "PostgreSQL URL to write (default: WRITE_DB_URL, else built from DB_*)")
+            ->type_name("URL");
+        command_->add_option("--schema", m.schema, "Target schema (created if missing)")->capture_default_str();
+        command_->add_option("--keys", keys_, "Integer keys: uuid (UUIDv5, references rewritten) or keep (identity after max)")
+            ->check(CLI::IsMember({"uuid", "keep"}))
+            ->capture_default_str();
+        command_->add_flag("--keep-legacy-ids", m.keep_legacy_ids, "With --keys uuid: keep the old integer key in a legacy_id column");
+        command_->add_option("-j,--jobs", m.jobs,
+                             "Tables profiled, loaded and verified in parallel, one connection each (default: the core count)")
+            ->check(CLI::Range(1, 256))
+            ->type_name("N");
+        command_->add_option("--on-bad-value", on_bad_value_, "A value that does not fit its declared type")
+            ->check(CLI::IsMember({"text", "null", "reject", "fail"}))
+            ->capture_default_str();
+        command_->add_option("--on-orphan", on_orphan_, "A foreign key value without a parent row")
+            ->check(CLI::IsMember({"null", "keep", "fail"}))
+            ->capture_default_str();
+        command_->add_option("--if-exists", if_exists_, "A target table that already exists")
+            ->check(CLI::IsMember({"fail", "truncate", "drop"}))
+            ->capture_default_str();
+        command_->add_flag("--plan", m.plan_only, "Print the plan (types, keys, policies); write nothing");
+        command_->add_flag("--verify", m.verify, "Compare source and target after the load; exit 1 on mismatch");
+        command_->add_option("--report", options_.report_file, "Also write the JSON report to FILE")->type_name("FILE");
+        command_->add_option("--rejects", m.rejects_path, "Write rejected rows and orphans (JSON lines) to FILE")->type_name("FILE");
+    }
+    bool chosen() const override { return command_->parsed(); }
+    int run(const GlobalOptions& globals) override {
+        // The checks above already restrict these to the names the parsers accept.
+        options_.migrate.keys = migrate::parse_key_strategy(keys_);
+        options_.migrate.on_bad_value = migrate::parse_bad_value_policy(on_bad_value_);
+        options_.migrate.on_orphan = migrate::parse_orphan_policy(on_orphan_);
+        options_.migrate.if_exists = migrate::parse_if_exists(if_exists_);
+        return run_migrate_command(globals, options_);
+    }
+
+private:
+    CLI::App* command_ = nullptr;
+    MigrateCommandOptions options_;
+    // The policy flags as typed; run() turns them into the enums of migrate/options.h.
+    std::string keys_ = "uuid", on_bad_value_ = "text", on_orphan_ = "null", if_exists_ = "fail";
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_migrate_command() { return std::make_unique<MigrateCommand>(); }
 
 }  // namespace aaiti::cli

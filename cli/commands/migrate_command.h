@@ -1,8 +1,10 @@
 #pragma once
-// `aaitictl migrate`: a SQLite database into PostgreSQL (see aaitictl-migrate(1)). Flags in (already
-// parsed by main.cpp), one call to aaiti::migrate::run_migration, the report out.
+// `aaitictl migrate`: a SQLite database into PostgreSQL (see aaitictl-migrate(1)). Flags in (bound by
+// make_migrate_command()), one call to aaiti::migrate::run_migration, the report out.
+#include <memory>
 #include <string>
 
+#include "commands/command.h"
 #include "global_options.h"
 #include "migrate/options.h"
 
@@ -15,5 +17,8 @@ struct MigrateCommandOptions {
 
 // Exit 0, or 1 when --verify found a mismatch; errors are thrown (common/error.h).
 int run_migrate_command(const GlobalOptions& options, MigrateCommandOptions command);
+
+// The `migrate` subcommand: its flags, their checks and defaults, bound to a MigrateCommandOptions.
+std::unique_ptr<Command> make_migrate_command();
 
 }  // namespace aaiti::cli

@@ -8,7 +8,7 @@
 #include <sqlite3.h>
 #include <zstd.h>
 
-#include <CLI/Version.hpp>
+#include <CLI/CLI.hpp>
 #include <boost/version.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -82,5 +82,24 @@ int run_version_command(const GlobalOptions& options) {
     print_table(std::cout, table, false);
     return 0;
 }
+
+namespace {
+
+class VersionCommand final : public Command {
+public:
+    void add_to(CLI::App& parent) override {
+        command_ = parent.add_subcommand("version", "Print the version, git revision and library versions");
+        command_->footer(k_global_options_footer);
+    }
+    bool chosen() const override { return command_->parsed(); }
+    int run(const GlobalOptions& globals) override { return run_version_command(globals); }
+
+private:
+    CLI::App* command_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_version_command() { return std::make_unique<VersionCommand>(); }
 
 }  // namespace aaiti::cli

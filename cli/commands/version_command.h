@@ -1,7 +1,9 @@
 #pragma once
 // `aaitictl version`: our version, the git revision and the versions of the libraries we run on.
+#include <memory>
 #include <string>
 
+#include "commands/command.h"
 #include "global_options.h"
 
 namespace aaiti::cli {
@@ -10,5 +12,8 @@ namespace aaiti::cli {
 std::string version_line();
 
 int run_version_command(const GlobalOptions& options);
+
+// The `version` subcommand (no flags of its own).
+std::unique_ptr<Command> make_version_command();
 
 }  // namespace aaiti::cli

@@ -1,0 +1,17 @@
+#include "commands/command.h"
+
+#include "commands/config_command.h"
+#include "commands/migrate_command.h"
+#include "commands/version_command.h"
+
+namespace aaiti::cli {
+
+std::vector<std::unique_ptr<Command>> all_commands() {
+    std::vector<std::unique_ptr<Command>> commands;
+    commands.push_back(make_version_command());
+    commands.push_back(make_config_command());
+    commands.push_back(make_migrate_command());
+    return commands;
+}
+
+}  // namespace aaiti::cli
