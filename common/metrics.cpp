@@ -30,7 +30,8 @@ std::string format_value(double v) {
     if (std::isnan(v)) return "NaN";
     if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
     char buf[64];
-    const auto result = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that round-trips
+    // Shortest text that round-trips, in %g style ("0.0005", not "5e-04") like other exporters.
+    const auto result = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general);
     return std::string(buf, result.ptr);
 }
 

@@ -85,3 +85,12 @@ TEST_CASE("concurrent updates are all counted") {
     CHECK(c.value() == 40000);
     CHECK(h.snapshot().count == 40000);
 }
+
+TEST_CASE("small bucket bounds are written in plain decimal, as other exporters write them") {
+    Registry r;
+    r.histogram("tiny_seconds", "Tiny.").get().observe(0.0001);
+    const std::string text = r.render();
+    CHECK_THAT(text, Catch::Contains("tiny_seconds_bucket{le=\"0.0005\"} 1\n"));
+    CHECK_THAT(text, Catch::Contains("tiny_seconds_bucket{le=\"2.5\"} 1\n"));
+    CHECK(promtool_check(text) == 0);
+}
