@@ -9,7 +9,7 @@ void add_builtin_routes(ServerCore& core) {
                                            return Response::json(200, R"({"status":"ok"})");
                                        }, {}});
     core.router.add("GET", "/ready", {Dispatch::worker_pool, [&core](const Request&) {
-                                          auto report = core.readiness.run(core.draining.load());
+                                          auto report = core.readiness.run(core.draining.load(), core.options.readiness_timeout);
                                           return Response::json(report.ok ? 200 : 503, std::move(report.body));
                                       }, {}});
     core.router.add("GET", "/metrics", {Dispatch::inline_io, [&core](const Request&) {

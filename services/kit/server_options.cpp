@@ -44,6 +44,7 @@ void validate(const ServerOptions& o) {
     require(o.read_timeout.count() > 0, "read_timeout must be positive");
     require(o.idle_timeout.count() > 0, "idle_timeout must be positive");
     require(o.write_timeout.count() > 0, "write_timeout must be positive");
+    require(o.readiness_timeout.count() > 0, "readiness_timeout must be positive");
     require(o.drain_timeout.count() >= 0, "drain_timeout must not be negative");
     require(o.linger_timeout.count() >= 0, "linger_timeout must not be negative");
     require(o.max_connections > 0, "max_connections must be positive");

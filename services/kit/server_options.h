@@ -20,6 +20,7 @@ struct ServerOptions {
     std::chrono::milliseconds idle_timeout{60'000};   // keep-alive connection without a request: close
     std::chrono::milliseconds write_timeout{10'000};  // a response must be written by then: close
     std::chrono::milliseconds drain_timeout{10'000};  // graceful shutdown: in-flight requests get this long
+    std::chrono::milliseconds readiness_timeout{2'000};  // each /ready check; a slower one counts as failed
     // After an error response that closes the connection the kit reads and discards what the client
     // still sends, for at most this long, so the client reads the error instead of a reset.
     std::chrono::milliseconds linger_timeout{1'000};

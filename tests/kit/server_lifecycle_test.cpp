@@ -39,6 +39,32 @@ TEST_CASE("/ready is 200 when every check passes and 503 with per-check detail w
           R"({"status":"unavailable","checks":{"db":{"status":"ok"},"redis":{"status":"error","detail":"connection refused"}}})");
 }
 
+TEST_CASE("a readiness check that hangs fails /ready at the timeout and is not started twice") {
+    auto release = std::make_shared<std::promise<void>>();
+    std::shared_future<void> released = release->get_future().share();
+    auto started = std::make_shared<std::atomic<int>>(0);
+    auto o = test_options();
+    o.readiness_timeout = std::chrono::milliseconds(200);
+    Server s(o);
+    s.add_readiness_check("db", [] { return CheckResult::healthy(); });
+    s.add_readiness_check("stuck", [released, started] {
+        ++*started;
+        released.wait();
+        return CheckResult::healthy();
+    });
+    s.start();
+    auto first = get(s.port(), "/ready");
+    CHECK(first.status == 503);
+    CHECK(first.body ==
+          R"({"status":"unavailable","checks":{"db":{"status":"ok"},"stuck":{"status":"error","detail":"no answer within 200 ms"}}})");
+    auto second = get(s.port(), "/ready");
+    CHECK(second.status == 503);
+    CHECK_THAT(second.body, Catch::Contains(R"("stuck":{"status":"error","detail":"still running from an earlier probe"})"));
+    CHECK(started->load() == 1);
+    release->set_value();
+    CHECK(eventually([&] { return get(s.port(), "/ready").status == 200; }));
+}
+
 TEST_CASE("/metrics counts requests by route template and passes promtool check metrics") {
     Server s(test_options());
     s.get("/api/users/{id}", [](const Request&) { return Response::text(200, "u"); });
