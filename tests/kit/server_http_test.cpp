@@ -28,6 +28,22 @@ TEST_CASE("a route with a path parameter receives the decoded value") {
     CHECK(r.body == "user 42!");
 }
 
+TEST_CASE("an absolute-form request target is routed on its path and keeps its query") {
+    Server s(test_options());
+    add_routes(s);
+    s.start();
+    RawConnection c(s.port());
+    REQUIRE(c.send("GET http://127.0.0.1/api/users/7 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    auto user = c.read_reply();
+    REQUIRE(user);
+    CHECK(user->status == 200);
+    CHECK(user->body == "user 7");
+    REQUIRE(c.send("GET http://127.0.0.1/context?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    auto context = c.read_reply();
+    REQUIRE(context);
+    CHECK_THAT(context->body, Catch::Contains("|/context|") && Catch::EndsWith("|x=1"));
+}
+
 TEST_CASE("an unknown path gets a 404 JSON error carrying the request id") {
     Server s(test_options());
     add_routes(s);

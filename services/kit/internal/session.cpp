@@ -275,8 +275,15 @@ private:
         auto& msg = parser_->get();
         req.method = sv(msg.method_string());
         req.target = sv(msg.target());
-        auto q = req.target.find('?');
-        req.path.assign(req.target, 0, q);
+        // RFC 9112 3.2.2: a server must accept the absolute form ("GET http://host/path"); route on its path.
+        std::size_t path_start = 0;
+        if (req.target.rfind("http://", 0) == 0 || req.target.rfind("https://", 0) == 0) {
+            path_start = req.target.find('/', req.target.find("://") + 3);
+            if (path_start == std::string::npos) path_start = req.target.size();
+        }
+        auto q = req.target.find('?', path_start);
+        req.path.assign(req.target, path_start, q == std::string::npos ? std::string::npos : q - path_start);
+        if (req.path.empty()) req.path = "/";
         if (q != std::string::npos) req.query.assign(req.target, q + 1);
         req.version = msg.version();
         for (const auto& field : msg) req.headers.add(std::string(sv(field.name_string())), std::string(sv(field.value())));
