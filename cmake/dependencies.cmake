@@ -22,5 +22,5 @@ set_property(TARGET PkgConfig::PQXX APPEND PROPERTY INTERFACE_COMPILE_DEFINITION
 
 if(AAITI_BUILD_TESTS)
   find_package(Catch2 2.13 CONFIG REQUIRED)              # Catch2::Catch2, Catch2::Catch2WithMain
-  include(Catch)                                         # catch_discover_tests()
+
 endif()
