@@ -12,6 +12,8 @@
 # into a fresh database. Every contender ends with primary keys, foreign-key indexes and foreign keys.
 # Prints wall time and peak RSS (/usr/bin/time -v) per run, then ratios against the targets:
 #   keep <= 1.25x raw, uuid <= 1.5x raw, both >= 2x faster than pgloader, peak RSS < 256 MiB.
+# VERIFY=1 instead times `--verify` alone: per round, `aaitictl migrate --keys uuid --verify -o json` into a
+# fresh database, printing the report's verify phase (seconds) and the whole run's wall time and peak RSS.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -130,6 +132,19 @@ measure() {  # $1 name, $2 function
   [ "${peak_kb[$1]:-0}" -gt "$kb" ] || peak_kb[$1]=$kb
   psql -q "$PGURL" -c "DROP DATABASE \"$db\" WITH (FORCE)"
 }
+
+if [ "${VERIFY:-0}" = 1 ]; then
+  for round in $(seq 1 "$rounds"); do
+    url=$(fresh_db bench_verify)
+    /usr/bin/time -v -o "$work/time.txt" "$aaitictl" migrate --source "$src" --target "$url" --keys uuid -j "$jobs" \
+      --verify -o json --log-level warn >"$work/verify.json"
+    verify_s=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["phases"]["verify"], r["verify"]["ok"])' "$work/verify.json")
+    kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
+    printf 'round %s: verify %s s (ok %s), whole run peak RSS %.1f MiB\n' "$round" "${verify_s% *}" "${verify_s#* }" "$(echo "$kb / 1024" | bc -l)"
+    psql -q "$PGURL" -c "DROP DATABASE bench_verify WITH (FORCE)"
+  done
+  exit 0
+fi
 
 for round in $(seq 1 "$rounds"); do
   echo "round $round"

@@ -63,6 +63,10 @@ struct State {
     std::atomic<spdlog::logger*> current{nullptr};
     std::atomic<Format> format{Format::text};
     std::atomic<Level> level{Level::info};
+    // Taken only while an overlay is set (rare: the CLI on a terminal), so services never lock here.
+    std::mutex overlay_mutex;
+    StderrOverlay* overlay = nullptr;
+    std::atomic<bool> overlay_set{false};
 };
 
 State& state() {
@@ -180,13 +184,30 @@ std::string format_json_line(Level level, std::string_view message, const Fields
     return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+void set_stderr_overlay(StderrOverlay* overlay) {
+    State& s = state();
+    std::lock_guard lock(s.overlay_mutex);
+    s.overlay = overlay;
+    s.overlay_set.store(overlay != nullptr);
+}
+
 void log(Level level, std::string_view message, const Fields& fields) {
     if (!enabled(level)) return;
     spdlog::logger& logger = current_logger();
-    if (state().format.load(std::memory_order_relaxed) == Format::json)
-        logger.log(to_spdlog(level), "{}", format_json_line(level, message, fields));
-    else
-        logger.log(to_spdlog(level), "{}{}", mask_secrets_in_text(message), format_text_fields(fields));
+    const auto write = [&] {
+        if (state().format.load(std::memory_order_relaxed) == Format::json)
+            logger.log(to_spdlog(level), "{}", format_json_line(level, message, fields));
+        else
+            logger.log(to_spdlog(level), "{}{}", mask_secrets_in_text(message), format_text_fields(fields));
+    };
+    State& s = state();
+    if (!s.overlay_set.load(std::memory_order_acquire)) return write();
+    std::lock_guard lock(s.overlay_mutex);
+    if (!s.overlay) return write();
+    s.overlay->write_around([&] {
+        write();
+        logger.flush();  // on stderr before the overlay draws again
+    });
 }
 
 }  // namespace aaiti::logging

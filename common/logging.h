@@ -4,6 +4,7 @@
 // optionally coloured lines on a terminal and JSON with --log-format json. Every message and string
 // field passes through mask_secrets_in_text before it is written.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,6 +54,17 @@ inline void debug(std::string_view m, const Fields& f = {}) { log(Level::debug, 
 inline void info(std::string_view m, const Fields& f = {}) { log(Level::info, m, f); }
 inline void warn(std::string_view m, const Fields& f = {}) { log(Level::warn, m, f); }
 inline void error(std::string_view m, const Fields& f = {}) { log(Level::error, m, f); }
+
+// Something that owns the last lines of stderr on a terminal (a progress display). While one is set, each
+// log line is written inside write_around(): the overlay erases itself, writes the line, draws itself again,
+// so a log line never lands in the middle of a half-drawn bar.
+class StderrOverlay {
+public:
+    virtual ~StderrOverlay() = default;
+    virtual void write_around(const std::function<void()>& write_log_line) = 0;
+};
+// Null removes it. Returns only once no log call is still inside the previous overlay, so it can be destroyed.
+void set_stderr_overlay(StderrOverlay* overlay);
 
 // Formats one record as a JSON line (no trailing newline); exposed for tests and for services that
 // write access logs themselves. `ts` is UTC ISO 8601 with milliseconds.

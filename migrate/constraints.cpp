@@ -102,7 +102,7 @@ std::vector<ObjectReport> foreign_key_statements(const MigrationPlan& plan, cons
             ObjectReport o = make_object("foreign key", t.name, name,
                                          sql::pg_add_foreign_key(s, t.name, constraint, fk.source.columns,
                                                                  plan_parent_name(plan, fk.source.parent_table),
-                                                                 fk.source.parent_columns, true),
+                                                                 fk.source.parent_columns, true, options.incremental),
                                          "");
             if (!fk.not_valid) o.validate_sql = sql::pg_validate_constraint(s, t.name, constraint);
             out.push_back(std::move(o));

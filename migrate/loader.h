@@ -9,7 +9,9 @@
 
 #include "common/uuid.h"
 #include "migrate/plan.h"
+#include "migrate/progress.h"
 #include "migrate/rejects_file.h"
+#include "migrate/run_state.h"
 
 namespace aaiti::migrate {
 
@@ -28,6 +30,7 @@ struct LoadTarget {
     std::string url;
     std::string schema;
     Uuid key_namespace;
+    LoadProgress* progress = nullptr;  // rows read per table, for a live display (migrate/progress.h); may be null
 };
 
 // Loads every table; results are parallel to plan.tables. On the first failure the other workers stop
@@ -36,9 +39,25 @@ struct LoadTarget {
 // time, referenced tables before the tables that reference them.
 // `after_commit(table index, connection)` runs in the worker right after a table's rows committed, on
 // that table's connection (migrate builds the table's keys and indexes there, overlapping other loads).
+//
+// With `resume`, rows move in batches of resume->batch_rows, each COPY committed together with the table's
+// row in the state table (phase, cursor = the last rowid or primary key copied, counts), so a run killed
+// anywhere continues from the last commit. Batches follow rowid order; WITHOUT ROWID tables (and tables
+// whose rowid names are all taken by columns) follow primary key order; a table with neither is one
+// batch, emptied and copied again when a run is resumed. Tables already "loaded" are not read again;
+// `after_commit` is not called for tables already "indexed".
 class PgConnection;
 using AfterTableLoad = std::function<void(std::size_t, PgConnection&)>;
+struct LoadResume {
+    std::string schema;                           // where the state table is
+    std::int64_t batch_rows = 50000;
+    std::vector<TableRunState>* tables = nullptr;  // parallel to plan.tables; each worker updates its own entry
+    bool source_may_change = false;               // --incremental: values are checked against the plan
+};
 std::vector<TableLoadResult> load_tables(const MigrationPlan& plan, const LoadTarget& target, int jobs, RejectsFile& rejects,
-                                         bool parents_first, const AfterTableLoad& after_commit);
+                                         bool parents_first, const AfterTableLoad& after_commit, LoadResume* resume = nullptr);
+
+// Counts as the state table keeps them (so a resumed run reports the whole table).
+TableLoadResult load_result_from_state(const TablePlan& table, const TableRunState& state);
 
 }  // namespace aaiti::migrate

@@ -9,14 +9,18 @@
 #include "common/logging.h"
 #include "common/postgres.h"
 #include "common/secrets.h"
+#include "migrate/change_capture.h"
 #include "migrate/constraints.h"
+#include "migrate/incremental_sync.h"
 #include "migrate/introspect.h"
 #include "migrate/loader.h"
 #include "migrate/parallel.h"
 #include "migrate/pg_connection.h"
 #include "migrate/plan.h"
 #include "migrate/profile.h"
+#include "migrate/progress.h"
 #include "migrate/rejects_file.h"
+#include "migrate/resume.h"
 #include "migrate/sqlite_source.h"
 #include "migrate/target_setup.h"
 #include "migrate/verify.h"
@@ -26,9 +30,10 @@ namespace {
 
 class PhaseClock {
 public:
-    explicit PhaseClock(MigrationReport& report) : report_(report) {}
+    PhaseClock(MigrationReport& report, LoadProgress* progress) : report_(report), progress_(progress) {}
     template <typename F>
     auto run(const char* name, F&& f) {
+        if (progress_) progress_->set_phase(name);
         const auto started = std::chrono::steady_clock::now();
         struct Record {
             MigrationReport& r;
@@ -41,6 +46,7 @@ public:
 
 private:
     MigrationReport& report_;
+    LoadProgress* progress_;
 };
 
 std::string key_mapping(const TablePlan& t) {
@@ -113,6 +119,13 @@ void check_options(const MigrateOptions& o) {
     if (o.schema.empty()) throw UsageError("migrate: --schema must not be empty");
     if (o.jobs < 1) throw UsageError("migrate: -j must be at least 1");
     if (o.keep_legacy_ids && o.keys != KeyStrategy::uuid) throw UsageError("migrate: --keep-legacy-ids only applies to --keys uuid");
+    if (o.plan_only && (o.resume || o.incremental || o.finish))
+        throw UsageError("migrate: --plan writes nothing; it does not go with --resume, --incremental or --finish");
+    if (o.resume && o.if_exists != IfExists::fail)
+        throw UsageError("migrate: --resume continues the recorded run; --if-exists " + std::string(to_string(o.if_exists)) +
+                         " would start a new one. Pass one of them");
+    if (o.finish && o.if_exists != IfExists::fail) throw UsageError("migrate: --finish does not go with --if-exists");
+    if (o.batch_rows < 1) throw UsageError("migrate: --batch-rows must be at least 1");
 }
 
 }  // namespace
@@ -130,10 +143,13 @@ MigrationReport run_migration(const MigrateOptions& options) {
     report.if_exists = std::string(to_string(options.if_exists));
     report.plan_only = options.plan_only;
     report.jobs = options.jobs;
-    PhaseClock clock(report);
+    PhaseClock clock(report, options.progress);
 
     // An unreachable server or a malformed URL is found before minutes of reading (exit 69 / 78).
     if (!options.plan_only) auto probe = connect_postgres({options.target_url, "aaitictl-migrate"});
+    // A target whose capture run completed only needs the source's changes (incremental_sync.h).
+    if (!options.plan_only && (options.incremental || options.finish))
+        if (auto synced = run_incremental_sync(options, report)) return *synced;
 
     const SourceSchema schema = clock.run("introspect", [&] {
         // No PRAGMA quick_check: the profile pass reads every row of every table before anything is written,
@@ -141,7 +157,9 @@ MigrationReport run_migration(const MigrateOptions& options) {
         auto db = open_source_database(options.source_path, false);
         return introspect_sqlite(*db, options.source_path);
     });
-    const auto profiles = clock.run("profile", [&] {
+    // A resumed run plans from the first run's profiles: same plan, and no second pass over the data.
+    const RunStart start = options.plan_only ? RunStart{} : open_run(options, schema);
+    const auto profiles = start.resuming ? start.profiles : clock.run("profile", [&] {
         std::vector<TableProfile> out(schema.tables.size());
         parallel_for(schema.tables.size(), options.jobs, [&](std::size_t i) {
             auto db = open_source_database(options.source_path, false);
@@ -162,12 +180,29 @@ MigrationReport run_migration(const MigrateOptions& options) {
     }
 
     PgConnection pg(options.target_url);
-    check_target_tables(pg, plan, options);
+    if (!start.resuming) check_target_tables(pg, plan, options);
+    // Before any row is read for the load: every change from here on is in the log (change_capture.h).
+    if (options.incremental)
+        for (auto& o : clock.run("capture", [&] { return install_change_capture(options.source_path, schema); }))
+            report.objects.push_back(std::move(o));
     RejectsFile rejects(options.rejects_path);
     report.rejects_file = options.rejects_path;
-    const LoadTarget target{options.source_path, options.target_url, options.schema, key_namespace()};
+    const LoadTarget target{options.source_path, options.target_url, options.schema, key_namespace(), options.progress};
 
-    const std::vector<bool> truncated = clock.run("create", [&] { return create_target_tables(pg, plan, options); });
+    const std::vector<bool> truncated = start.resuming ? start.kept : clock.run("create", [&] {
+        return create_target_tables(pg, plan, options, [&](PgConnection& conn, const std::vector<bool>& kept) {
+            write_new_run_state(conn, options.schema, new_run_state(options, schema, profiles, kept));
+        });
+    });
+    // Where each table stands (plan order): all pending for a new run, as recorded for a resumed one.
+    std::vector<TableRunState> table_states(plan.tables.size());
+    std::vector<bool> redo_objects(plan.tables.size(), false);
+    for (std::size_t i = 0; i < plan.tables.size(); ++i) {
+        table_states[i].name = plan.tables[i].name;
+        if (const TableRunState* recorded = start.resuming ? start.state.table(plan.tables[i].name) : nullptr) table_states[i] = *recorded;
+        redo_objects[i] = table_states[i].phase == phase::k_loaded;
+    }
+    LoadResume resume{options.schema, options.batch_rows, &table_states, options.incremental};
     const bool any_truncated = std::find(truncated.begin(), truncated.end(), true) != truncated.end();
     if (any_truncated)
         report.warnings.push_back("--if-exists=truncate: existing tables kept their constraints, so they were loaded one at a time, "
@@ -177,16 +212,18 @@ MigrationReport run_migration(const MigrateOptions& options) {
     std::vector<std::vector<ObjectReport>> table_objects(plan.tables.size());
     const auto loaded = clock.run("load", [&] {
         return load_tables(plan, target, options.jobs, rejects, any_truncated, [&](std::size_t t, PgConnection& conn) {
-            table_objects[t] = create_table_constraints(conn, plan, options, t, truncated[t]);
-        });
+            table_objects[t] = build_table_objects(conn, plan, options, t, truncated[t], redo_objects[t]);
+        }, &resume);
     });
-    rejects.close();
-    report.rejects_written = rejects.records();
     for (std::size_t i = 0; i < plan.tables.size(); ++i) report.tables.push_back(table_report(plan.tables[i], &loaded[i]));
     for (auto& objects : table_objects)
         for (auto& o : objects) report.objects.push_back(std::move(o));
+    if (start.resuming) drop_foreign_keys(pg, plan, options.schema, truncated);
     for (auto& o : clock.run("foreign keys", [&] { return create_foreign_keys(pg, plan, options, truncated); }))
         report.objects.push_back(std::move(o));
+    clock.run("complete", [&] { complete_run(pg, plan, target, options, rejects, start.state.applied_seq); });
+    rejects.close();
+    report.rejects_written = rejects.records();
     for (auto& o : untranslated_objects(plan)) report.objects.push_back(std::move(o));
     for (const auto& o : report.objects)
         if (!o.created && o.reason.rfind("the table existed", 0) != 0 && (o.kind == "foreign key" || o.kind == "primary key" || o.kind == "unique" || o.kind == "index"))

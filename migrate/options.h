@@ -1,9 +1,12 @@
 #pragma once
 // What `aaitictl migrate` was asked to do, as plain data: the CLI fills it, run_migration() reads it.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace aaiti::migrate {
+
+class LoadProgress;  // migrate/progress.h
 
 // How integer primary keys arrive in PostgreSQL.
 enum class KeyStrategy {
@@ -43,6 +46,14 @@ struct MigrateOptions {
     bool plan_only = false;  // --plan: introspect and plan, write nothing to the target
     bool verify = false;
     std::string rejects_path;  // JSON lines: rejected rows and orphans; empty = not written
+    // Rows per COPY transaction; each commit also records the table's cursor in the state table.
+    std::int64_t batch_rows = 50000;
+    bool resume = false;       // continue the partial run recorded in the target schema
+    bool incremental = false;  // capture changes in the source (first run) / replay them (later runs)
+    bool finish = false;       // last replay, then remove the capture triggers and change log from the source
+    // Where the phases and per-table row counts are reported while the migration runs (the CLI draws them
+    // on a terminal); null: not reported. Must outlive run_migration().
+    LoadProgress* progress = nullptr;
 };
 
 // Parsers for flag values; each throws UsageError listing the accepted names.

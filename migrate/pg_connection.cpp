@@ -69,6 +69,39 @@ std::string PgConnection::query_value(const std::string& sql, const std::vector<
     return value;
 }
 
+void PgConnection::exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params, const std::string& what) {
+    what_ = what;
+    std::vector<const char*> values;
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
+    const auto status = PQresultStatus(r);
+    const std::string why = trimmed(PQresultErrorMessage(r));
+    PQclear(r);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(why);
+}
+
+std::vector<PgConnection::Row> PgConnection::query_rows(const std::string& sql, const std::vector<std::string>& params,
+                                                        const std::string& what) {
+    what_ = what;
+    std::vector<const char*> values;
+    for (const auto& p : params) values.push_back(p.c_str());
+    PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
+    const auto status = PQresultStatus(r);
+    const std::string why = trimmed(PQresultErrorMessage(r));
+    std::vector<Row> rows;
+    if (status == PGRES_TUPLES_OK) {
+        for (int i = 0; i < PQntuples(r); ++i) {
+            Row row;
+            for (int j = 0; j < PQnfields(r); ++j)
+                row.push_back(PQgetisnull(r, i, j) ? std::nullopt : std::optional<std::string>(PQgetvalue(r, i, j)));
+            rows.push_back(std::move(row));
+        }
+    }
+    PQclear(r);
+    if (status != PGRES_TUPLES_OK) fail(why);
+    return rows;
+}
+
 void PgConnection::copy_in_begin(const std::string& sql, const std::string& what) {
     what_ = what;
     PGresult* r = PQexec(conn_, sql.c_str());

@@ -3,6 +3,7 @@
 // stream_to needs compile-time tuples, so bulk data goes through libpq directly (DEBIAN-DEPS.md, "Raw
 // COPY", route b). Each worker owns one. Errors never show the password.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,13 @@ public:
 
     // First column of the first row ("" for NULL or no row), with bound text parameters ($1, $2, ...).
     std::string query_value(const std::string& sql, const std::vector<std::string>& params, const std::string& what);
+
+    // A statement with bound text parameters (nullopt = NULL); no rows.
+    void exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params, const std::string& what);
+
+    // Every row of a query with bound text parameters; NULL is nullopt. For small results (the state table).
+    using Row = std::vector<std::optional<std::string>>;
+    std::vector<Row> query_rows(const std::string& sql, const std::vector<std::string>& params, const std::string& what);
 
     // COPY ... FROM STDIN: begin, put buffered data, end (throws with the server's message, e.g. a bad value).
     void copy_in_begin(const std::string& sql, const std::string& what);

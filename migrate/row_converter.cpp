@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include "common/error.h"
 #include "migrate/value_format.h"
 
 namespace aaiti::migrate {
@@ -94,6 +95,18 @@ std::string RowConverter::format_value(const ColumnPlan& column, const SourceVal
             }
     }
     return text_of(v);
+}
+
+void RowConverter::check_values_fit(const std::vector<SourceValue>& values) const {
+    for (std::size_t i = 0; i < table_.columns.size() && i < values.size(); ++i) {
+        const ColumnPlan& column = table_.columns[i];
+        if (values[i].storage == StorageClass::null || column.type() == PgType::uuid || column.decision.on_bad != BadValueAction::none)
+            continue;
+        if (!value_fits(values[i], column.type()))
+            throw DataError("migrate: table \"" + table_.name + "\" column \"" + column.name + "\": the value '" +
+                            describe_value(values[i]).substr(0, 60) + "', written after the first run, is not " +
+                            std::string(to_sql(column.type())) + "; migrate again with --incremental --if-exists drop");
+    }
 }
 
 void RowConverter::convert(std::vector<SourceValue>& values, const std::vector<bool>& orphan_flags, ConvertedRow& out,

@@ -42,6 +42,11 @@ public:
                  ConversionCounts& counts) const;
     ConversionCounts make_counts() const;
 
+    // For sources written to after they were profiled (--incremental): throws DataError naming the table
+    // and column when a value no longer fits the planned type and no --on-bad-value action covers it
+    // (convert() assumes the profile's guarantees).
+    void check_values_fit(const std::vector<SourceValue>& values) const;
+
     // One value in the type of `column` (precondition: value_fits or a uuid column).
     std::string format_value(const ColumnPlan& column, const SourceValue& value) const;
 

@@ -13,9 +13,10 @@ namespace aaiti::migrate::sql {
 // ---- SQLite -----------------------------------------------------------------------------------------
 inline constexpr std::string_view k_sqlite_quick_check = "PRAGMA quick_check";
 // Internal sqlite_* tables (sqlite_sequence, sqlite_stat1) are SQLite's bookkeeping, not data.
+// The change log --incremental installs in the source (change_capture.h) is ours, not the user's data.
 inline constexpr std::string_view k_sqlite_list_tables =
     "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-    "ORDER BY name";
+    "AND name <> '_aaiti_changes' ORDER BY name";
 inline constexpr std::string_view k_sqlite_table_columns =
     "SELECT name, coalesce(type, ''), \"notnull\", pk FROM pragma_table_info(?) ORDER BY cid";
 inline constexpr std::string_view k_sqlite_foreign_keys =
@@ -26,12 +27,46 @@ inline constexpr std::string_view k_sqlite_index_columns =
     "SELECT cid, coalesce(name, ''), \"desc\" FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno";
 inline constexpr std::string_view k_sqlite_index_sql = "SELECT coalesce(sql, '') FROM sqlite_master WHERE type = 'index' AND name = ?";
 inline constexpr std::string_view k_sqlite_views_and_triggers =
-    "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master WHERE type IN ('view', 'trigger') ORDER BY type, name";
+    "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master WHERE type IN ('view', 'trigger') "
+    "AND name NOT LIKE '\\_aaiti\\_capture\\_%' ESCAPE '\\' ORDER BY type, name";
 
 std::string sqlite_quote(std::string_view identifier);
 // SELECT [c.rowid,] c."col"... [, <orphan flag per fk>] FROM "table" AS c
 std::string sqlite_select_rows(const std::string& table, const std::vector<std::string>& columns, bool with_rowid,
                                const std::vector<const SourceForeignKey*>& orphan_checks);
+// The general form: `rowid` names the rowid alias to select first ("" for none), `where` and `order_by`
+// are already-built SQL over alias c (placeholders bound by the caller).
+std::string sqlite_select_rows(const std::string& table, const std::vector<std::string>& columns, const std::string& rowid,
+                               const std::vector<const SourceForeignKey*>& orphan_checks, const std::string& where,
+                               const std::vector<std::string>& order_by);
+// "(c.\"a\", c.\"b\") > (?, ?)": rows after a batch cursor in key order (SQLite row values).
+std::string sqlite_after_key(const std::vector<std::string>& key_columns);
+
+// ---- change capture in the source (--incremental, --finish) ----
+inline constexpr std::string_view k_sqlite_changes_table = "_aaiti_changes";
+inline constexpr std::string_view k_sqlite_capture_prefix = "_aaiti_capture_";
+inline constexpr std::string_view k_sqlite_changes_exists =
+    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_aaiti_changes'";
+inline constexpr std::string_view k_sqlite_list_capture_triggers =
+    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '\\_aaiti\\_capture\\_%' ESCAPE '\\' ORDER BY name";
+inline constexpr std::string_view k_sqlite_max_change_seq = "SELECT coalesce(max(seq), 0) FROM \"_aaiti_changes\"";
+inline constexpr std::string_view k_sqlite_drop_changes_table = "DROP TABLE IF EXISTS \"_aaiti_changes\"";
+// seq orders the changes; k1..kN hold the changed row's primary key values as stored (no declared type,
+// so every storage class, BLOB included, is kept exactly).
+std::string sqlite_create_changes_table(std::size_t key_columns);
+// AFTER INSERT/UPDATE/DELETE trigger on `table` writing (table, op, key) rows; `op` is "insert", "update"
+// or "delete". An update logs the old and the new key, so a changed key deletes the old row too.
+std::string sqlite_create_capture_trigger(const std::string& table, const std::string& op, const std::vector<std::string>& key_columns);
+std::string sqlite_capture_trigger_name(const std::string& table, const std::string& op);
+std::string sqlite_drop_trigger(const std::string& name);
+inline constexpr std::string_view k_sqlite_count_changes =
+    "SELECT count(*) FROM \"_aaiti_changes\" WHERE tbl = ? AND seq > ? AND seq <= ?";
+// The distinct keys of `table` changed in (?2, ?3] (?1 is the table name).
+std::string sqlite_changed_keys(std::size_t key_columns);
+// Condition over alias c: the row's key is among the keys changed in (?, ?] of table ? (bound in that order:
+// table, from, to).
+std::string sqlite_row_changed(const std::vector<std::string>& key_columns);
+
 // 1 when every column of `fk` is non-NULL in row c and no parent row matches (SQLite's MATCH SIMPLE).
 std::string sqlite_orphan_condition(const SourceForeignKey& fk);
 std::string sqlite_count_orphans(const std::string& table, const SourceForeignKey& fk);
@@ -59,6 +94,9 @@ inline constexpr std::string_view k_pg_begin = "BEGIN";
 inline constexpr std::string_view k_pg_commit = "COMMIT";
 // Naive source timestamps are UTC, and timestamps read back for --verify are printed in UTC.
 inline constexpr std::string_view k_pg_session_utc = "SET TIME ZONE 'UTC'";
+// --verify reads timestamptz in its plain output form (far cheaper for the server than to_char) and
+// parses it itself; ISO is the one DateStyle whose output it parses, whatever the server's default.
+inline constexpr std::string_view k_pg_session_iso_dates = "SET DateStyle = ISO";
 
 std::string pg_create_schema(std::string_view schema);
 std::string pg_table_has_rows(std::string_view schema, std::string_view table);
@@ -71,14 +109,54 @@ std::string pg_add_unique(std::string_view schema, std::string_view table, const
 // `elements` and `where` are already translated SQL (see index_translation.h).
 std::string pg_create_index(std::string_view schema, std::string_view table, std::string_view name, bool unique,
                             std::string_view elements, std::string_view where);
+// `deferrable`: DEFERRABLE INITIALLY IMMEDIATE (checked per statement, like the default, unless a
+// transaction defers it: --incremental replays changes that way).
 std::string pg_add_foreign_key(std::string_view schema, std::string_view table, std::string_view name,
                                const std::vector<std::string>& columns, std::string_view parent,
-                               const std::vector<std::string>& parent_columns, bool not_valid);
+                               const std::vector<std::string>& parent_columns, bool not_valid, bool deferrable = false);
 std::string pg_validate_constraint(std::string_view schema, std::string_view table, std::string_view name);
 std::string pg_add_identity(std::string_view schema, std::string_view table, std::string_view column, long long start);
 std::string pg_max_value(std::string_view schema, std::string_view table, std::string_view column);
 
-// One column's value as --verify compares it (timestamps in UTC with microseconds, the rest as text).
+// ---- the run state table (run_state.h) ----
+inline constexpr std::string_view k_pg_state_table = "aaiti_migrate_state";
+std::string pg_state_create(std::string_view schema);
+std::string pg_state_drop(std::string_view schema);
+// $1 phase, $2 run id, $3 source path, $4 fingerprint, $5 options
+std::string pg_state_insert_run(std::string_view schema);
+// $1 table, $2 kept (t/f), $3 profile JSON
+std::string pg_state_insert_table(std::string_view schema);
+std::string pg_state_select(std::string_view schema);
+// $1 table, $2 phase, $3 cursor, $4 rows read, $5 written, $6 rejected, $7 counts
+std::string pg_state_set_table_progress(std::string_view schema);
+// $1 table, $2 phase
+std::string pg_state_set_table_phase(std::string_view schema);
+// $1 phase
+std::string pg_state_set_run_phase(std::string_view schema);
+// $1 applied change seq
+std::string pg_state_set_applied_seq(std::string_view schema);
+inline constexpr std::string_view k_pg_defer_constraints = "SET CONSTRAINTS ALL DEFERRED";
+
+// ---- undoing a half-built table's constraints before they are built again (--resume) ----
+// $1 the qualified table name (pg_qualified): name and type ('p', 'u', 'f', ...) of its constraints.
+inline constexpr std::string_view k_pg_table_constraints =
+    "SELECT conname, contype::text FROM pg_catalog.pg_constraint WHERE conrelid = $1::regclass ORDER BY conname";
+inline constexpr std::string_view k_pg_table_indexes =
+    "SELECT i.relname FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "
+    "WHERE x.indrelid = $1::regclass ORDER BY i.relname";
+inline constexpr std::string_view k_pg_table_identities =
+    "SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attidentity <> '' AND NOT attisdropped";
+std::string pg_drop_constraint(std::string_view schema, std::string_view table, std::string_view name);
+std::string pg_drop_index(std::string_view schema, std::string_view index);
+std::string pg_drop_identity(std::string_view schema, std::string_view table, std::string_view column);
+std::string pg_truncate_table(std::string_view schema, std::string_view table);
+std::string pg_delete_all(std::string_view schema, std::string_view table);
+// DELETE rows whose `columns` equal $1..$n (`=`, so the primary key's index is used; keys are never NULL).
+std::string pg_delete_by_key(std::string_view schema, std::string_view table, const std::vector<std::string>& columns);
+// Identity columns continue after the rows an incremental sync wrote.
+std::string pg_restart_identity(std::string_view schema, std::string_view table, std::string_view column, long long start);
+
+// One column as --verify reads it: its plain output form (verify.cpp normalises timestamps, numbers, JSON).
 std::string pg_verify_expression(std::string_view alias, std::string_view column, PgType type);
 std::string pg_copy_out(std::string_view select);
 std::string pg_select_columns(std::string_view schema, std::string_view table, const std::vector<std::string>& expressions);

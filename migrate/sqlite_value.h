@@ -42,6 +42,21 @@ public:
     RowStatement(const RowStatement&) = delete;
     RowStatement& operator=(const RowStatement&) = delete;
 
+    // Parameters are 1-based, as in SQLite. Text and blobs are copied (SQLITE_TRANSIENT).
+    void bind(int index, const SourceValue& v) {
+        int rc = SQLITE_OK;
+        switch (v.storage) {
+            case StorageClass::null: rc = sqlite3_bind_null(stmt_, index); break;
+            case StorageClass::integer: rc = sqlite3_bind_int64(stmt_, index, v.integer); break;
+            case StorageClass::real: rc = sqlite3_bind_double(stmt_, index, v.real); break;
+            case StorageClass::text:
+                rc = sqlite3_bind_text64(stmt_, index, v.bytes.data(), v.bytes.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+                break;
+            case StorageClass::blob: rc = sqlite3_bind_blob64(stmt_, index, v.bytes.data(), v.bytes.size(), SQLITE_TRANSIENT); break;
+        }
+        if (rc != SQLITE_OK) throw SQLite::Exception(db_, rc);
+    }
+
     bool step() {
         const int rc = sqlite3_step(stmt_);
         if (rc == SQLITE_ROW) return true;

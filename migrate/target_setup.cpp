@@ -36,7 +36,8 @@ void check_target_tables(PgConnection& pg, const MigrationPlan& plan, const Migr
                         "; nothing was written. Use --if-exists=truncate|drop or another --schema");
 }
 
-std::vector<bool> create_target_tables(PgConnection& pg, const MigrationPlan& plan, const MigrateOptions& options) {
+std::vector<bool> create_target_tables(PgConnection& pg, const MigrationPlan& plan, const MigrateOptions& options,
+                                       const BeforeCreateCommit& before_commit) {
     const std::string what = "creating the target tables";
     std::vector<bool> truncated(plan.tables.size(), false);
     std::vector<std::string> to_truncate;
@@ -54,6 +55,7 @@ std::vector<bool> create_target_tables(PgConnection& pg, const MigrationPlan& pl
         pg.exec(sql::pg_create_table(options.schema, t.name, column_defs(t)), "creating table \"" + t.name + "\"");
     }
     if (!to_truncate.empty()) pg.exec(sql::pg_truncate_tables(options.schema, to_truncate), "truncating the existing tables");
+    if (before_commit) before_commit(pg, truncated);
     pg.exec(std::string(sql::k_pg_commit), what);
     logging::debug("target tables created", {{"tables", static_cast<std::int64_t>(plan.tables.size())}});
     return truncated;

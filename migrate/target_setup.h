@@ -2,6 +2,7 @@
 // Preparing the target before any row moves: the schema exists, no planned table collides with an
 // existing one unless --if-exists says what to do, then the tables are created without constraints
 // (those come after the load, where they are cheaper and orphans are already handled).
+#include <functional>
 #include <vector>
 
 #include "migrate/options.h"
@@ -18,6 +19,10 @@ void check_target_tables(PgConnection& pg, const MigrationPlan& plan, const Migr
 // parallel to plan.tables, which tables existed and were truncated: they keep their own definition,
 // constraints and indexes. Truncation is one statement over all of them, without CASCADE, so a table
 // outside the migration that references them makes it fail instead of being emptied too.
-std::vector<bool> create_target_tables(PgConnection& pg, const MigrationPlan& plan, const MigrateOptions& options);
+// `before_commit(pg, truncated)` runs inside the same transaction (migrate writes the run's state there, so
+// the tables and the state saying they are empty appear together).
+using BeforeCreateCommit = std::function<void(PgConnection&, const std::vector<bool>&)>;
+std::vector<bool> create_target_tables(PgConnection& pg, const MigrationPlan& plan, const MigrateOptions& options,
+                                       const BeforeCreateCommit& before_commit = {});
 
 }  // namespace aaiti::migrate

@@ -1,5 +1,7 @@
 #include "migrate/value_format.h"
 
+#include "migrate/canonical_json.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -211,6 +213,7 @@ std::string normalise_number_text(std::string_view text) {
 bool is_json_text(std::string_view text) { return nlohmann::json::accept(text); }
 
 std::string canonical_json(std::string_view text) {
+    if (std::string out; append_canonical_json_fast(text, out)) return out;
     const auto parsed = nlohmann::json::parse(text, nullptr, false);
     if (parsed.is_discarded()) return std::string(text);
     return parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

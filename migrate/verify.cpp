@@ -3,27 +3,23 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string_view>
 #include <strings.h>
 
 #include "common/logging.h"
-#include "migrate/copy_text.h"
+#include "migrate/canonical_json.h"
 #include "migrate/parallel.h"
 #include "migrate/pg_connection.h"
 #include "migrate/row_converter.h"
 #include "migrate/sql.h"
 #include "migrate/sqlite_source.h"
 #include "migrate/sqlite_value.h"
+#include "migrate/value_format.h"
 
 namespace aaiti::migrate {
 namespace {
-
-std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 1469598103934665603ULL) {
-    for (const unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
 
 // Spreads the bits so that sums of hashes (a multiset checksum) do not cancel out by accident.
 std::uint64_t mix(std::uint64_t x) {
@@ -33,22 +29,64 @@ std::uint64_t mix(std::uint64_t x) {
     return x ^ (x >> 31);
 }
 
+// One value's hash, 8 bytes a step (a byte-at-a-time hash was a visible share of --verify). The length
+// is mixed in, so "a" and "a\0" differ.
+std::uint64_t hash_bytes(std::string_view s) {
+    std::uint64_t h = 0x243f6a8885a308d3ULL ^ (s.size() * 0x9e3779b97f4a7c15ULL);
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        h = mix(h ^ w);
+    }
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, s.data() + i, s.size() - i);
+    return mix(h ^ tail);
+}
+
+// NULL is not any text: its own constant, not the hash of a spelling a value could have.
+constexpr std::uint64_t k_null_hash = 0x6a09e667f3bcc908ULL;
+
+// Order-independent checksums of a stream of rows: per column the sum of its values' hashes, per row a
+// hash of its values in column order, summed over rows. Values are hashed as they come (no row is kept).
 struct Checksums {
     std::int64_t rows = 0;
     std::uint64_t row_sum = 0;
     std::vector<std::uint64_t> column_sums;
+    std::uint64_t row_hash = 0;
 
-    void add(const std::vector<std::string>& normalised) {
+    explicit Checksums(std::size_t columns) : column_sums(columns, 0) {}
+    void begin_row() { row_hash = 0x510e527fade682d1ULL; }
+    void add(std::size_t column, std::uint64_t value_hash) {
+        column_sums[column] += mix(value_hash);
+        row_hash = mix(row_hash ^ value_hash);  // a chain: the same values in other columns differ
+    }
+    void end_row() {
         ++rows;
-        std::uint64_t row_hash = 1469598103934665603ULL;
-        for (std::size_t i = 0; i < normalised.size(); ++i) {
-            column_sums[i] += mix(fnv1a(normalised[i]));
-            row_hash = fnv1a(normalised[i], row_hash);
-            row_hash = fnv1a("\x1f", row_hash);
-        }
         row_sum += mix(row_hash);
     }
 };
+
+// How --verify compares a value of `type` (numbers by value, JSON canonical, the rest as text), hashed;
+// `scratch` keeps normalising from allocating per value.
+std::uint64_t normalised_hash(PgType type, std::string_view value, std::string& scratch) {
+    switch (type) {
+        case PgType::double_precision:
+        case PgType::numeric: scratch = normalise_number_text(value); return hash_bytes(scratch);
+        case PgType::jsonb:
+            scratch.clear();
+            if (!append_canonical_json_fast(value, scratch)) scratch = canonical_json(value);
+            return hash_bytes(scratch);
+        case PgType::timestamptz:
+            // The source side has format_timestamp_micros() text already; the target's is "2009-01-01 00:00:00+00".
+            if (const auto micros = parse_timestamp_text(value)) {
+                scratch = format_timestamp_micros(*micros);
+                return hash_bytes(scratch);
+            }
+            return hash_bytes(value);
+        default: return hash_bytes(value);
+    }
+}
 
 bool is_uuid_key(const ColumnPlan& c) { return c.key_role == KeyRole::uuid_primary || c.key_role == KeyRole::uuid_reference; }
 
@@ -65,8 +103,13 @@ std::vector<std::string> names_of(const TablePlan& t) {
     return names;
 }
 
-void append_normalised(const TablePlan& t, const std::vector<std::size_t>& cols, const ConvertedRow& row, std::vector<std::string>& out) {
-    for (const std::size_t i : cols) out.push_back(normalise_for_verify(t.columns[i].type(), row.values[i]));
+// Adds the compared columns of one converted row, as checksum columns first, first + 1, ...
+void add_converted(const TablePlan& t, const std::vector<std::size_t>& cols, const ConvertedRow& row, std::size_t first, Checksums& sums,
+                   std::string& scratch) {
+    for (std::size_t k = 0; k < cols.size(); ++k) {
+        const auto& v = row.values[cols[k]];
+        sums.add(first + k, v ? normalised_hash(t.columns[cols[k]].type(), *v, scratch) : k_null_hash);
+    }
 }
 
 std::vector<std::string> target_expressions(const TablePlan& t, const std::vector<std::size_t>& cols, const char* alias) {
@@ -75,17 +118,59 @@ std::vector<std::string> target_expressions(const TablePlan& t, const std::vecto
     return out;
 }
 
+// Splits one COPY text row in place: unescaping never lengthens a field, so each field is rewritten
+// over the line itself and `fields` holds views into it (nullopt for \N). No allocation per row.
+void split_copy_row_in_place(std::string& line, std::vector<std::optional<std::string_view>>& fields) {
+    fields.clear();
+    char* const base = line.data();
+    std::size_t w = 0, field_start = 0;
+    bool is_null = false;
+    auto finish = [&] {
+        if (is_null)
+            fields.emplace_back(std::nullopt);
+        else
+            fields.emplace_back(std::string_view(base + field_start, w - field_start));
+        field_start = w;
+        is_null = false;
+    };
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (c == '\t') {
+            finish();
+            continue;
+        }
+        if (c != '\\' || i + 1 >= line.size()) {
+            base[w++] = c;
+            continue;
+        }
+        const char e = line[++i];
+        switch (e) {
+            case 'N': is_null = true; break;
+            case 't': base[w++] = '\t'; break;
+            case 'n': base[w++] = '\n'; break;
+            case 'r': base[w++] = '\r'; break;
+            case 'b': base[w++] = '\b'; break;
+            case 'f': base[w++] = '\f'; break;
+            case 'v': base[w++] = '\v'; break;
+            default: base[w++] = e;  // \\ and any escaped character stand for themselves
+        }
+    }
+    finish();
+}
+
 // Reads `select` through COPY and adds each row, normalised per `types`.
 void checksum_target(PgConnection& pg, const std::string& select, const std::vector<PgType>& types, Checksums& sums, const std::string& what) {
     pg.copy_out_begin(sql::pg_copy_out(select), what);
-    std::string line;
-    std::vector<std::string> normalised;
+    std::string line, scratch;
+    std::vector<std::optional<std::string_view>> fields;
     while (pg.copy_out_next(line)) {
-        const auto fields = parse_copy_row(line);
-        normalised.clear();
-        for (std::size_t i = 0; i < types.size(); ++i)
-            normalised.push_back(normalise_for_verify(types[i], i < fields.size() ? fields[i] : std::nullopt));
-        sums.add(normalised);
+        split_copy_row_in_place(line, fields);
+        sums.begin_row();
+        for (std::size_t i = 0; i < types.size(); ++i) {
+            const auto& f = i < fields.size() ? fields[i] : std::nullopt;
+            sums.add(i, f ? normalised_hash(types[i], *f, scratch) : k_null_hash);
+        }
+        sums.end_row();
     }
 }
 
@@ -102,23 +187,21 @@ void verify_table(const TablePlan& t, const LoadTarget& target, SQLite::Database
     const auto names = names_of(t);
     const std::size_t checks = converter.orphan_checks().size();
 
-    Checksums source, dest;
-    source.column_sums.assign(cols.size(), 0);
-    dest.column_sums.assign(cols.size(), 0);
+    Checksums source(cols.size()), dest(cols.size());
     {
         RowStatement rows(db, sql::sqlite_select_rows(t.name, names, false, converter.orphan_checks()));
         std::vector<SourceValue> values(names.size());
         std::vector<bool> flags(checks);
         ConvertedRow row;
-        std::vector<std::string> normalised;
+        std::string scratch;
         while (rows.step()) {
             for (std::size_t i = 0; i < names.size(); ++i) values[i] = rows.value(static_cast<int>(i));
             for (std::size_t k = 0; k < checks; ++k) flags[k] = rows.integer(static_cast<int>(names.size() + k)) != 0;
             converter.convert(values, flags, row, counts);
             if (row.rejected) continue;
-            normalised.clear();
-            append_normalised(t, cols, row, normalised);
-            source.add(normalised);
+            source.begin_row();
+            add_converted(t, cols, row, 0, source, scratch);
+            source.end_row();
         }
     }
     std::vector<PgType> types;
@@ -152,25 +235,23 @@ void verify_foreign_key(const MigrationPlan& plan, const TablePlan& child, const
     auto child_counts = child_conv.make_counts(), parent_counts = parent_conv.make_counts();
     const auto child_names = names_of(child), parent_names = names_of(*parent);
 
-    Checksums source, dest;
-    source.column_sums.assign(child_cols.size() + parent_cols.size(), 0);
-    dest.column_sums.assign(child_cols.size() + parent_cols.size(), 0);
+    Checksums source(child_cols.size() + parent_cols.size()), dest(child_cols.size() + parent_cols.size());
     {
         RowStatement rows(db, sql::sqlite_select_fk_pairs(child.name, child_names, fk.source, parent->name, parent_names));
         std::vector<SourceValue> cv(child_names.size()), pv(parent_names.size());
         const std::vector<bool> no_orphans(child_conv.orphan_checks().size(), false), no_parent_orphans(parent_conv.orphan_checks().size(), false);
         ConvertedRow crow, prow;
-        std::vector<std::string> normalised;
+        std::string scratch;
         while (rows.step()) {
             for (std::size_t i = 0; i < cv.size(); ++i) cv[i] = rows.value(static_cast<int>(i));
             for (std::size_t i = 0; i < pv.size(); ++i) pv[i] = rows.value(static_cast<int>(cv.size() + i));
             child_conv.convert(cv, no_orphans, crow, child_counts);
             parent_conv.convert(pv, no_parent_orphans, prow, parent_counts);
             if (crow.rejected || prow.rejected) continue;
-            normalised.clear();
-            append_normalised(child, child_cols, crow, normalised);
-            append_normalised(*parent, parent_cols, prow, normalised);
-            source.add(normalised);
+            source.begin_row();
+            add_converted(child, child_cols, crow, 0, source, scratch);
+            add_converted(*parent, parent_cols, prow, child_cols.size(), source, scratch);
+            source.end_row();
         }
     }
     std::vector<PgType> types;
@@ -206,6 +287,7 @@ VerifyReport verify_migration(const MigrationPlan& plan, const LoadTarget& targe
         auto db = open_source_database(target.source_path, false);
         PgConnection pg(target.url);
         pg.exec(std::string(sql::k_pg_session_utc), "verifying");
+        pg.exec(std::string(sql::k_pg_session_iso_dates), "verifying");
         try {
             if (checks[i].second) {
                 verify_foreign_key(plan, *checks[i].first, *checks[i].second, target, *db, pg, partial[i]);

@@ -8,11 +8,14 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
+#include <unistd.h>
 
 #include "common/config.h"
 #include "common/error.h"
+#include "common/logging.h"
 #include "migrate/migrate.h"
 #include "migrate/report.h"
+#include "migrate_progress.h"
 #include "table.h"
 
 namespace aaiti::cli {
@@ -103,7 +106,13 @@ int run_migrate_command(const GlobalOptions& options, MigrateCommandOptions comm
             throw IoError("migrate: cannot write the report to \"" + command.report_file + "\": " + std::strerror(errno));
     }
 
+    // Progress goes to stderr, so it is drawn with -o json too: stdout keeps only the report.
+    migrate::LoadProgress progress;
+    m.progress = &progress;
+    auto display = start_migrate_progress(progress, !command.no_progress, logging::use_color(STDERR_FILENO, options.no_color));
     const migrate::MigrationReport report = migrate::run_migration(m);
+    progress.set_phase("done");  // only on success: after a failure the last frame names the phase that failed
+    display.reset();             // its last frame stays above the report
 
     if (report_out.is_open()) {
         std::ofstream& file = report_out;
@@ -155,6 +164,15 @@ public:
             ->capture_default_str();
         command_->add_flag("--plan", m.plan_only, "Print the plan (types, keys, policies); write nothing");
         command_->add_flag("--verify", m.verify, "Compare source and target after the load; exit 1 on mismatch");
+        command_->add_flag("--resume", m.resume, "Continue the partial run recorded in the target schema (same source and options)");
+        command_->add_flag("--incremental", m.incremental,
+                           "First run: install change-capture triggers in the SOURCE and migrate; later runs: replay its changes");
+        command_->add_flag("--finish", m.finish, "Last --incremental sync, then remove the triggers and change log from the source");
+        command_->add_option("--batch-rows", m.batch_rows, "Rows per committed COPY batch (the unit --resume restarts from)")
+            ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))
+            ->capture_default_str()
+            ->type_name("N");
+        command_->add_flag("--no-progress", options_.no_progress, "No live progress display on a terminal (stderr)");
         command_->add_option("--report", options_.report_file, "Also write the JSON report to FILE")->type_name("FILE");
         command_->add_option("--rejects", m.rejects_path, "Write rejected rows and orphans (JSON lines) to FILE")->type_name("FILE");
     }

@@ -13,6 +13,7 @@ namespace aaiti::cli {
 struct MigrateCommandOptions {
     migrate::MigrateOptions migrate;  // source/target empty: taken from SQLITE_DB_PATH / the DB_* configuration
     std::string report_file;          // --report FILE: the JSON report, whatever -o says
+    bool no_progress = false;         // --no-progress: no live display even on a terminal
 };
 
 // Exit 0, or 1 when --verify found a mismatch; errors are thrown (common/error.h).

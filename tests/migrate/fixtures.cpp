@@ -97,4 +97,28 @@ INSERT INTO "MixedCase" VALUES (1, 'a'), ('two', 'b'), (3.5, 'c'), (x'01', 'd');
     return path;
 }
 
+std::string build_big(const std::filesystem::path& dir) {
+    const auto path = (dir / "big.sqlite").string();
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec(R"SQL(
+CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT, score REAL);
+CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent(id), note TEXT, at DATETIME);
+CREATE TABLE pairs (a TEXT NOT NULL, b INTEGER NOT NULL, v BLOB, PRIMARY KEY (a, b)) WITHOUT ROWID;
+CREATE TABLE nokey (msg TEXT, n INTEGER);
+CREATE INDEX child_parent ON child (parent_id);
+BEGIN;
+WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 20000)
+  INSERT INTO parent SELECT i, 'parent ' || i, i * 0.25 FROM s;
+WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 60000)
+  INSERT INTO child SELECT i, CASE WHEN i = 777 THEN 999999 ELSE (i % 20000) + 1 END, 'note ' || (i % 97),
+                           datetime(1700000000 + i, 'unixepoch') FROM s;
+WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 30000)
+  INSERT INTO pairs SELECT printf('k%05d', i % 1000), i, randomblob(8) FROM s;
+WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 30000)
+  INSERT INTO nokey SELECT 'same ' || (i % 10), i % 10 FROM s;
+COMMIT;
+)SQL");
+    return path;
+}
+
 }  // namespace aaiti::test::migrate_fixtures

@@ -15,4 +15,9 @@ std::string copy_chinook(const std::filesystem::path& dir);
 // fixtures.cpp; the tests refer to them by name.
 std::string build_hostile(const std::filesystem::path& dir);
 
+// Writes dir/big.sqlite: enough rows for many --batch-rows batches in every kind of table: a rowid parent
+// (20k), a rowid child referencing it (60k, one orphan), a WITHOUT ROWID table with a composite text+int
+// key and BLOBs (30k, batches in key order), and a table without a key holding duplicates (30k).
+std::string build_big(const std::filesystem::path& dir);
+
 }  // namespace aaiti::test::migrate_fixtures

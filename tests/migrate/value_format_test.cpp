@@ -1,6 +1,8 @@
 // Value formatting, COPY text escaping and index translation: pure functions, no database.
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <limits>
 
@@ -10,6 +12,7 @@
 #include "migrate/key_uuid.h"
 #include "migrate/plan.h"
 #include "migrate/row_converter.h"
+#include "migrate/canonical_json.h"
 #include "migrate/value_format.h"
 
 namespace aaiti::migrate {
@@ -84,6 +87,30 @@ TEST_CASE("JSON compares canonically") {
     CHECK(canonical_json("{\"b\": 1, \"a\": [1, 2]}") == canonical_json("{\"a\":[1,2],\"b\":1}"));
     CHECK(is_json_text("null"));
     CHECK_FALSE(is_json_text("{oops"));
+}
+
+TEST_CASE("JSON: the fast canonical form is the general one wherever it applies, and declines the rest") {
+    // The general path (nlohmann parse + dump) is the reference; the fast path must agree byte for byte.
+    const auto general = [](std::string_view text) {
+        const auto parsed = nlohmann::json::parse(text);
+        return parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
+    for (const std::string_view text : {R"({"src":"gen","n":12})", R"({"n": 0, "src": "gen"})", R"( [1, -2, {"b":{"d":[],"c":{}},"a":null}, true, false] )",
+                                        R"("plain")", "0", "-7", "123456789012345678", R"({"":1,"a":[{"z":1,"y":2}]})"}) {
+        std::string fast;
+        REQUIRE(append_canonical_json_fast(text, fast));
+        CHECK(fast == general(text));
+        CHECK(canonical_json(text) == fast);
+    }
+    // Declined: floats, escapes, non-ASCII, duplicate keys, long integers, -0, invalid JSON.
+    for (const std::string_view text : {"1.5", "1e3", R"("a\nb")", "\"\xc3\xa9\"", R"({"a":1,"a":2})", "1234567890123456789", "-0", "{oops", "[1,]",
+                                        "01"}) {
+        std::string fast = "kept";
+        CHECK_FALSE(append_canonical_json_fast(text, fast));
+        CHECK(fast == "kept");
+    }
+    CHECK(canonical_json("1.50") == canonical_json("1.5"));
+    CHECK(canonical_json(R"({"a":1,"a":2})") == R"({"a":2})");
 }
 
 TEST_CASE("key UUIDs are UUIDv5 of the fixed namespace, the table and the old key") {

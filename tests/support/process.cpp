@@ -195,7 +195,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     } else {
         out = make_pipe();
     }
-    Pipe err = make_pipe();
+    Pipe err;
+    if (options.stderr_is_terminal)
+        open_pty(err.read, err.write);
+    else
+        err = make_pipe();
     Pipe in;
     Fd dev_null;
     if (options.stdin_data) {
@@ -284,8 +288,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ProcessOptions& options) {
-    if (options.stdout_is_terminal || !options.stdout_path.empty()) {
-        throw std::invalid_argument("ChildProcess: stdout_is_terminal and stdout_path are for run_process only");
+    if (options.stdout_is_terminal || options.stderr_is_terminal || !options.stdout_path.empty()) {
+        throw std::invalid_argument("ChildProcess: stdout_is_terminal, stderr_is_terminal and stdout_path are for run_process only");
     }
     TempDir dir("aaiti-child");
     const std::string out_path = (dir.path() / "stdout").string();

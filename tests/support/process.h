@@ -21,12 +21,16 @@ struct ProcessOptions {
     std::string working_dir;                            // empty: the test's current directory
     // run_process only (ChildProcess throws std::invalid_argument), at most one of the two:
     // - stdout_is_terminal: stdout is the terminal side of a pseudo-terminal and `out` what came out of it
-    //   (isatty(1) holds in the child; the line discipline turns "\n" into "\r\n"). stderr stays a pipe.
+    //   (isatty(1) holds in the child; the line discipline turns "\n" into "\r\n"). stderr stays a pipe
+    //   unless stderr_is_terminal.
     // - stdout_path: stdout is this file, opened O_WRONLY|O_CREAT|O_TRUNC by the test (a relative path is
     //   relative to the test's directory, not working_dir), e.g. "/dev/full" to test write errors; `out`
     //   stays empty.
     bool stdout_is_terminal = false;
     std::string stdout_path;
+    // run_process only: stderr is the terminal side of its own pseudo-terminal and `err` what came out of
+    // it (isatty(2) holds; "\n" arrives as "\r\n"), e.g. to see a progress display. Combines with either above.
+    bool stderr_is_terminal = false;
 };
 
 struct ProcessResult {
