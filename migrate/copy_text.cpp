@@ -29,14 +29,17 @@ void append_copy_row(std::string& out, const std::vector<std::optional<std::stri
     out += '\n';
 }
 
-std::vector<std::optional<std::string>> parse_copy_row(std::string_view line) {
-    std::vector<std::optional<std::string>> fields;
-    std::string field;
+void split_copy_row_in_place(std::string& line, std::vector<std::optional<std::string_view>>& fields) {
+    fields.clear();
+    char* const base = line.data();
+    std::size_t w = 0, field_start = 0;
     bool is_null = false;
     auto finish = [&] {
-        if (is_null) fields.emplace_back(std::nullopt);
-        else fields.emplace_back(std::move(field));
-        field.clear();
+        if (is_null)
+            fields.emplace_back(std::nullopt);
+        else
+            fields.emplace_back(std::string_view(base + field_start, w - field_start));
+        field_start = w;
         is_null = false;
     };
     for (std::size_t i = 0; i < line.size(); ++i) {
@@ -46,23 +49,22 @@ std::vector<std::optional<std::string>> parse_copy_row(std::string_view line) {
             continue;
         }
         if (c != '\\' || i + 1 >= line.size()) {
-            field += c;
+            base[w++] = c;
             continue;
         }
         const char e = line[++i];
         switch (e) {
             case 'N': is_null = true; break;
-            case 't': field += '\t'; break;
-            case 'n': field += '\n'; break;
-            case 'r': field += '\r'; break;
-            case 'b': field += '\b'; break;
-            case 'f': field += '\f'; break;
-            case 'v': field += '\v'; break;
-            default: field += e;  // \\ and any escaped character stand for themselves
+            case 't': base[w++] = '\t'; break;
+            case 'n': base[w++] = '\n'; break;
+            case 'r': base[w++] = '\r'; break;
+            case 'b': base[w++] = '\b'; break;
+            case 'f': base[w++] = '\f'; break;
+            case 'v': base[w++] = '\v'; break;
+            default: base[w++] = e;  // \\ and any escaped character stand for themselves
         }
     }
     finish();
-    return fields;
 }
 
 }  // namespace aaiti::migrate

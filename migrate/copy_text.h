@@ -11,7 +11,9 @@ namespace aaiti::migrate {
 void append_copy_field(std::string& line, const std::optional<std::string>& value);
 // Appends one row (fields, tabs, trailing newline) to `out`.
 void append_copy_row(std::string& out, const std::vector<std::optional<std::string>>& fields);
-// Parses one row without its trailing newline.
-std::vector<std::optional<std::string>> parse_copy_row(std::string_view line);
+// Splits one row (without its trailing newline) in place: unescaping never lengthens a field, so each
+// field is rewritten over the line itself and `fields` holds views into it (nullopt for \N). No
+// allocation per row; the views live as long as `line` is unchanged.
+void split_copy_row_in_place(std::string& line, std::vector<std::optional<std::string_view>>& fields);
 
 }  // namespace aaiti::migrate

@@ -116,9 +116,9 @@ void PgConnection::copy_in_put(const std::string& data) {
     if (PQputCopyData(conn_, data.data(), static_cast<int>(data.size())) != 1) fail(trimmed(PQerrorMessage(conn_)));
 }
 
-void PgConnection::copy_in_end() {
-    if (PQputCopyEnd(conn_, nullptr) != 1) fail(trimmed(PQerrorMessage(conn_)));
-    // The COPY's outcome (e.g. a value PostgreSQL refused) arrives as the next result.
+void PgConnection::finish_copy() {
+    // The COPY's outcome (e.g. a value PostgreSQL refused) arrives as the results after its data;
+    // all of them must be read before the connection can run anything else.
     std::string why;
     bool ok = true;
     while (PGresult* r = PQgetResult(conn_)) {
@@ -129,6 +129,11 @@ void PgConnection::copy_in_end() {
         PQclear(r);
     }
     if (!ok) fail(why);
+}
+
+void PgConnection::copy_in_end() {
+    if (PQputCopyEnd(conn_, nullptr) != 1) fail(trimmed(PQerrorMessage(conn_)));
+    finish_copy();
 }
 
 void PgConnection::copy_out_begin(const std::string& sql, const std::string& what) {
@@ -151,16 +156,7 @@ bool PgConnection::copy_out_next(std::string& row) {
     }
     if (buffer) PQfreemem(buffer);
     if (n == -2) fail(trimmed(PQerrorMessage(conn_)));
-    std::string why;
-    bool ok = true;
-    while (PGresult* r = PQgetResult(conn_)) {
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            ok = false;
-            why = trimmed(PQresultErrorMessage(r));
-        }
-        PQclear(r);
-    }
-    if (!ok) fail(why);
+    finish_copy();
     return false;
 }
 

@@ -43,6 +43,7 @@ public:
 
 private:
     [[noreturn]] void fail(const std::string& message);
+    void finish_copy();
     pg_conn* conn_ = nullptr;
     std::string url_masked_;
     std::string what_;

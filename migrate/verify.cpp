@@ -10,6 +10,7 @@
 
 #include "common/logging.h"
 #include "migrate/canonical_json.h"
+#include "migrate/copy_text.h"
 #include "migrate/parallel.h"
 #include "migrate/pg_connection.h"
 #include "migrate/row_converter.h"
@@ -116,46 +117,6 @@ std::vector<std::string> target_expressions(const TablePlan& t, const std::vecto
     std::vector<std::string> out;
     for (const std::size_t i : cols) out.push_back(sql::pg_verify_expression(alias, t.columns[i].name, t.columns[i].type()));
     return out;
-}
-
-// Splits one COPY text row in place: unescaping never lengthens a field, so each field is rewritten
-// over the line itself and `fields` holds views into it (nullopt for \N). No allocation per row.
-void split_copy_row_in_place(std::string& line, std::vector<std::optional<std::string_view>>& fields) {
-    fields.clear();
-    char* const base = line.data();
-    std::size_t w = 0, field_start = 0;
-    bool is_null = false;
-    auto finish = [&] {
-        if (is_null)
-            fields.emplace_back(std::nullopt);
-        else
-            fields.emplace_back(std::string_view(base + field_start, w - field_start));
-        field_start = w;
-        is_null = false;
-    };
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (c == '\t') {
-            finish();
-            continue;
-        }
-        if (c != '\\' || i + 1 >= line.size()) {
-            base[w++] = c;
-            continue;
-        }
-        const char e = line[++i];
-        switch (e) {
-            case 'N': is_null = true; break;
-            case 't': base[w++] = '\t'; break;
-            case 'n': base[w++] = '\n'; break;
-            case 'r': base[w++] = '\r'; break;
-            case 'b': base[w++] = '\b'; break;
-            case 'f': base[w++] = '\f'; break;
-            case 'v': base[w++] = '\v'; break;
-            default: base[w++] = e;  // \\ and any escaped character stand for themselves
-        }
-    }
-    finish();
 }
 
 // Reads `select` through COPY and adds each row, normalised per `types`.
