@@ -41,6 +41,12 @@ void read_columns(SQLite::Database& db, SourceTable& t) {
     }
     std::sort(pk.begin(), pk.end());
     for (auto& [pos, name] : pk) t.primary_key.push_back(name);
+
+    SQLite::Statement generated(db, std::string(sql::k_sqlite_generated_columns));
+    generated.bind(1, t.name);
+    while (generated.executeStep())
+        t.generated_columns.push_back(generated.getColumn(0).getString() +
+                                      (generated.getColumn(1).getInt() == 3 ? " (STORED)" : " (VIRTUAL)"));
 }
 
 void read_foreign_keys(SQLite::Database& db, SourceTable& t) {

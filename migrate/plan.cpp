@@ -104,6 +104,10 @@ MigrationPlan build_plan(const SourceSchema& schema, const std::vector<TableProf
         tp.indexes = st.indexes;
         if (st.primary_key.empty())
             plan.warnings.push_back("table \"" + st.name + "\" has no primary key: loaded as is, duplicates included");
+        for (const std::string& generated : st.generated_columns)
+            plan.warnings.push_back("table \"" + st.name + "\" generated column " + generated +
+                                    ": not copied (its values are derived); recreate it in PostgreSQL with "
+                                    "GENERATED ALWAYS AS (...) STORED, see the table's SQL in the source");
 
         for (std::size_t c = 0; c < st.columns.size(); ++c) {
             const SourceColumn& sc = st.columns[c];

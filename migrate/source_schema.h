@@ -38,6 +38,9 @@ struct SourceTable {
     std::vector<std::string> primary_key;  // column names in key order
     std::vector<SourceForeignKey> foreign_keys;
     std::vector<SourceIndex> indexes;
+    // Generated columns ("name (VIRTUAL)" / "name (STORED)"): not copied, since their values are derived;
+    // the plan warns so the user can recreate them in PostgreSQL.
+    std::vector<std::string> generated_columns;
     std::string sql;
 
     const SourceColumn* column(const std::string& column_name) const;

@@ -19,6 +19,9 @@ inline constexpr std::string_view k_sqlite_list_tables =
     "AND name <> '_aaiti_changes' ORDER BY name";
 inline constexpr std::string_view k_sqlite_table_columns =
     "SELECT name, coalesce(type, ''), \"notnull\", pk FROM pragma_table_info(?) ORDER BY cid";
+// Generated columns (hidden 2 = VIRTUAL, 3 = STORED) are absent from pragma_table_info.
+inline constexpr std::string_view k_sqlite_generated_columns =
+    "SELECT name, hidden FROM pragma_table_xinfo(?) WHERE hidden IN (2, 3) ORDER BY cid";
 inline constexpr std::string_view k_sqlite_foreign_keys =
     "SELECT id, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?) ORDER BY id, seq";
 inline constexpr std::string_view k_sqlite_index_list =

@@ -107,6 +107,23 @@ TEST_CASE("migrate --plan needs no server and prints every table and column deci
     CHECK(doc["target"] == "");
 }
 
+TEST_CASE("migrate --plan warns about generated columns, which are not copied") {
+    TempDir dir("migrate-cli-generated");
+    const std::string source = (dir / "generated.sqlite").string();
+    const auto created = run_process({"sqlite3", source,
+                                      "CREATE TABLE line (id INTEGER PRIMARY KEY, qty INTEGER, price REAL,"
+                                      " total REAL GENERATED ALWAYS AS (qty * price) STORED,"
+                                      " label TEXT GENERATED ALWAYS AS ('#' || id) VIRTUAL);"
+                                      "INSERT INTO line (qty, price) VALUES (2, 1.5);"});
+    REQUIRE(created.exit_code == 0);
+    const auto r = migrate({"--source", source, "--plan", "-o", "json"});
+    REQUIRE(r.exit_code == 0);
+    const auto doc = nlohmann::json::parse(r.out);
+    const std::string warnings = doc["warnings"].dump();
+    CHECK_THAT(warnings, Contains("generated column total (STORED): not copied") &&
+                             Contains("generated column label (VIRTUAL): not copied"));
+}
+
 TEST_CASE("migrate: SQLITE_DB_PATH and WRITE_DB_URL are the defaults; --report writes the JSON too", "[pg]") {
     TempDir dir("migrate-cli-defaults");
     TestDatabase db("migrate_cli_defaults");
