@@ -24,6 +24,7 @@
 #include "migrate/sqlite_source.h"
 #include "migrate/target_setup.h"
 #include "migrate/verify.h"
+#include "migrate/views.h"
 
 namespace aaiti::migrate {
 namespace {
@@ -175,6 +176,10 @@ MigrationReport run_migration(const MigrateOptions& options) {
         report.objects = planned_constraints(plan, options);
         for (auto& o : report.objects)
             if (o.reason.empty()) o.reason = "planned (--plan writes nothing)";
+        for (auto& o : planned_views(plan, options.schema)) {
+            if (o.reason.empty()) o.reason = "planned (--plan writes nothing)";
+            report.objects.push_back(std::move(o));
+        }
         for (auto& o : untranslated_objects(plan)) report.objects.push_back(std::move(o));
         return report;
     }
@@ -224,6 +229,8 @@ MigrationReport run_migration(const MigrateOptions& options) {
     clock.run("complete", [&] { complete_run(pg, plan, target, options, rejects, start.state.applied_seq); });
     rejects.close();
     report.rejects_written = rejects.records();
+    for (auto& o : clock.run("views", [&] { return create_views(options.target_url, plan, options.schema); }))
+        report.objects.push_back(std::move(o));
     for (auto& o : untranslated_objects(plan)) report.objects.push_back(std::move(o));
     for (const auto& o : report.objects)
         if (!o.created && o.reason.rfind("the table existed", 0) != 0 && (o.kind == "foreign key" || o.kind == "primary key" || o.kind == "unique" || o.kind == "index"))

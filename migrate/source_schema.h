@@ -47,7 +47,7 @@ struct SourceTable {
     int column_index(const std::string& column_name) const;  // -1 when absent (case-insensitive, like SQLite)
 };
 
-// Views and triggers are listed, not translated, in this version.
+// Views (recreated when PostgreSQL accepts their SELECT, views.h) and triggers (listed, not translated).
 struct SourceObject {
     std::string kind;  // "view" | "trigger"
     std::string name;

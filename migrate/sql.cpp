@@ -185,6 +185,10 @@ std::string pg_copy_from_stdin(std::string_view schema, std::string_view table, 
 std::string pg_add_primary_key(std::string_view schema, std::string_view table, const std::vector<std::string>& columns) {
     return "ALTER TABLE " + pg_qualified(schema, table) + " ADD PRIMARY KEY (" + pg_column_list(columns) + ")";
 }
+std::string pg_set_search_path(std::string_view schema) { return "SET search_path TO " + pg_quote(schema) + ", public"; }
+std::string pg_create_view(std::string_view schema, std::string_view name, std::string_view select_body) {
+    return "CREATE OR REPLACE VIEW " + pg_qualified(schema, name) + " AS " + std::string(select_body);
+}
 std::string pg_add_unique(std::string_view schema, std::string_view table, const std::vector<std::string>& columns) {
     return "ALTER TABLE " + pg_qualified(schema, table) + " ADD UNIQUE (" + pg_column_list(columns) + ")";
 }

@@ -108,6 +108,9 @@ std::string pg_truncate_tables(std::string_view schema, const std::vector<std::s
 std::string pg_create_table(std::string_view schema, std::string_view table, const std::vector<PgColumnDef>& columns);
 std::string pg_copy_from_stdin(std::string_view schema, std::string_view table, const std::vector<std::string>& columns);
 std::string pg_add_primary_key(std::string_view schema, std::string_view table, const std::vector<std::string>& columns);
+// Unqualified names in a translated view resolve in the target schema first.
+std::string pg_set_search_path(std::string_view schema);
+std::string pg_create_view(std::string_view schema, std::string_view name, std::string_view select_body);
 std::string pg_add_unique(std::string_view schema, std::string_view table, const std::vector<std::string>& columns);
 // `elements` and `where` are already translated SQL (see index_translation.h).
 std::string pg_create_index(std::string_view schema, std::string_view table, std::string_view name, bool unique,
