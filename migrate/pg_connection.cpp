@@ -102,14 +102,16 @@ std::vector<PgConnection::Row> PgConnection::query_rows(const std::string& sql, 
     return rows;
 }
 
-void PgConnection::copy_in_begin(const std::string& sql, const std::string& what) {
+void PgConnection::start_copy(const std::string& sql, const std::string& what, int expected_status) {
     what_ = what;
     PGresult* r = PQexec(conn_, sql.c_str());
     const auto status = PQresultStatus(r);
     const std::string why = trimmed(PQresultErrorMessage(r));
     PQclear(r);
-    if (status != PGRES_COPY_IN) fail(why);
+    if (status != expected_status) fail(why);
 }
+
+void PgConnection::copy_in_begin(const std::string& sql, const std::string& what) { start_copy(sql, what, PGRES_COPY_IN); }
 
 void PgConnection::copy_in_put(const std::string& data) {
     if (data.empty()) return;
@@ -136,14 +138,7 @@ void PgConnection::copy_in_end() {
     finish_copy();
 }
 
-void PgConnection::copy_out_begin(const std::string& sql, const std::string& what) {
-    what_ = what;
-    PGresult* r = PQexec(conn_, sql.c_str());
-    const auto status = PQresultStatus(r);
-    const std::string why = trimmed(PQresultErrorMessage(r));
-    PQclear(r);
-    if (status != PGRES_COPY_OUT) fail(why);
-}
+void PgConnection::copy_out_begin(const std::string& sql, const std::string& what) { start_copy(sql, what, PGRES_COPY_OUT); }
 
 bool PgConnection::copy_out_next(std::string& row) {
     char* buffer = nullptr;

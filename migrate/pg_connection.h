@@ -43,6 +43,8 @@ public:
 
 private:
     [[noreturn]] void fail(const std::string& message);
+    // Runs a COPY statement and checks it entered `expected_status` (PGRES_COPY_IN or PGRES_COPY_OUT).
+    void start_copy(const std::string& sql, const std::string& what, int expected_status);
     void finish_copy();
     pg_conn* conn_ = nullptr;
     std::string url_masked_;
