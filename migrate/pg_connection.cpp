@@ -56,17 +56,9 @@ void PgConnection::exec(const std::string& sql, const std::string& what) {
 }
 
 std::string PgConnection::query_value(const std::string& sql, const std::vector<std::string>& params, const std::string& what) {
-    what_ = what;
-    std::vector<const char*> values;
-    for (const auto& p : params) values.push_back(p.c_str());
-    PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
-    const auto status = PQresultStatus(r);
-    const std::string why = trimmed(PQresultErrorMessage(r));
-    std::string value;
-    if (status == PGRES_TUPLES_OK && PQntuples(r) > 0 && PQnfields(r) > 0 && !PQgetisnull(r, 0, 0)) value = PQgetvalue(r, 0, 0);
-    PQclear(r);
-    if (status != PGRES_TUPLES_OK) fail(why);
-    return value;
+    const std::vector<Row> rows = query_rows(sql, params, what);
+    if (rows.empty() || rows.front().empty() || !rows.front().front()) return {};
+    return *rows.front().front();
 }
 
 void PgConnection::exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params, const std::string& what) {
