@@ -1,0 +1,126 @@
+#include "common/jwt.h"
+
+#include <catch2/catch.hpp>
+
+#include "common/error.h"
+
+using namespace aaiti::jwt;
+
+namespace {
+
+Claims sample_claims(std::int64_t now) {
+    Claims c;
+    c.sub = "5f0c6a52-9c1e-4a43-9a5e-1c2b3d4e5f60";
+    c.username = "alice";
+    c.role = "trader";
+    c.jti = "j-1";
+    c.sid = "s-1";
+    c.typ = "access";
+    c.iat = now;
+    c.exp = now + 900;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("base64url round-trips every length and refuses non-canonical input", "[jwt]") {
+    const std::string bytes = std::string("\x00\xff\xfe hello \x80", 11);
+    for (std::size_t n = 0; n <= bytes.size(); ++n) {
+        const auto encoded = base64url_encode(bytes.substr(0, n));
+        CHECK(encoded.find_first_of("+/=") == std::string::npos);
+        CHECK(base64url_decode(encoded) == bytes.substr(0, n));
+    }
+    CHECK(base64url_encode("\xfb\xff") == "-_8");
+    CHECK_FALSE(base64url_decode("a"));       // impossible length
+    CHECK_FALSE(base64url_decode("ab+c"));    // standard alphabet is not base64url
+    CHECK_FALSE(base64url_decode("-_9"));     // non-zero leftover bits: a second spelling of "-_8"
+}
+
+TEST_CASE("a signed token verifies and carries every claim", "[jwt]") {
+    const KeySet keys("correct horse battery staple");
+    const auto now = unix_now();
+    const auto token = sign(sample_claims(now), keys.signing_key());
+    const auto result = verify(token, keys, now);
+    REQUIRE(result.ok());
+    CHECK(result.claims.sub == "5f0c6a52-9c1e-4a43-9a5e-1c2b3d4e5f60");
+    CHECK(result.claims.username == "alice");
+    CHECK(result.claims.role == "trader");
+    CHECK(result.claims.jti == "j-1");
+    CHECK(result.claims.sid == "s-1");
+    CHECK(result.claims.typ == "access");
+    CHECK(result.claims.exp == now + 900);
+}
+
+TEST_CASE("a token computed independently (python hmac) verifies", "[jwt]") {
+    // Made with python's hmac + base64 for secret "secret", header {"alg":"HS256","typ":"JWT"}
+    // and payload {"sub":"1234567890","exp":4102444800} (no kid: the Node service issued such tokens).
+    const std::string token =
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwiZXhwIjo0MTAyNDQ0ODAwfQ."
+        "B87ky_xnfSw6IuujR-udaBU_p6EHZ2WcNiTbiFXAmHg";
+    const KeySet keys("secret");
+    const auto result = verify(token, keys, 1700000000);
+    CHECK(to_string(result.status) == "ok");
+    CHECK(result.claims.sub == "1234567890");
+}
+
+TEST_CASE("tampering, the wrong key, expiry and alg tricks are refused", "[jwt]") {
+    const KeySet keys("s3cret-one");
+    const auto now = unix_now();
+    const auto token = sign(sample_claims(now), keys.signing_key());
+
+    SECTION("a changed payload") {
+        auto claims = sample_claims(now);
+        claims.role = "admin";
+        const auto forged_payload = sign(claims, keys.signing_key());
+        // Splice the admin payload onto the original signature.
+        const auto d1 = token.find('.'), d2 = token.rfind('.');
+        const auto f1 = forged_payload.find('.'), f2 = forged_payload.rfind('.');
+        const auto spliced = token.substr(0, d1) + forged_payload.substr(f1, f2 - f1) + token.substr(d2);
+        CHECK(verify(spliced, keys, now).status == VerifyStatus::bad_signature);
+    }
+    SECTION("another secret") {
+        const KeySet other("s3cret-two");
+        CHECK(verify(token, other, now).status == VerifyStatus::unknown_key);
+    }
+    SECTION("expired beyond the leeway, accepted within it") {
+        CHECK(verify(token, keys, now + 900 + 31).status == VerifyStatus::expired);
+        CHECK(verify(token, keys, now + 900 + 29).ok());
+    }
+    SECTION("issued in the future") {
+        CHECK(verify(token, keys, now - 120).status == VerifyStatus::not_yet_valid);
+    }
+    SECTION("alg none") {
+        const auto none_header = base64url_encode(R"({"alg":"none","typ":"JWT"})");
+        const auto payload = token.substr(token.find('.'), token.rfind('.') - token.find('.'));
+        CHECK(verify(none_header + payload + ".", keys, now).status == VerifyStatus::unsupported_algorithm);
+    }
+    SECTION("garbage") {
+        CHECK(verify("", keys, now).status == VerifyStatus::malformed);
+        CHECK(verify("a.b", keys, now).status == VerifyStatus::malformed);
+        CHECK(verify("a.b.c.d", keys, now).status == VerifyStatus::malformed);
+        CHECK(verify("!!.??.**", keys, now).status == VerifyStatus::malformed);
+        CHECK(verify(base64url_encode("[1]") + "." + base64url_encode("{}") + ".x", keys, now).status ==
+              VerifyStatus::malformed);
+    }
+}
+
+TEST_CASE("rotation: tokens signed with a previous secret still verify, new ones use the current kid", "[jwt]") {
+    const auto now = unix_now();
+    const KeySet old_keys("first-secret");
+    const auto old_token = sign(sample_claims(now), old_keys.signing_key());
+
+    const auto rotated = KeySet::from_config("second-secret", " first-secret , ,");
+    CHECK(verify(old_token, rotated, now).ok());
+    const auto new_token = sign(sample_claims(now), rotated.signing_key());
+    CHECK(rotated.signing_key().kid == key_id_for("second-secret"));
+    CHECK(verify(new_token, rotated, now).ok());
+    CHECK(verify(new_token, old_keys, now).status == VerifyStatus::unknown_key);
+
+    const KeySet retired("second-secret");  // the old secret dropped from the list
+    CHECK(verify(old_token, retired, now).status == VerifyStatus::unknown_key);
+}
+
+TEST_CASE("an empty signing secret is a configuration error", "[jwt]") {
+    CHECK_THROWS_AS(KeySet(""), aaiti::ConfigError);
+    CHECK(key_id_for("x").size() == 16);
+}
