@@ -12,7 +12,7 @@ packages=(
   libhiredis-dev libyaml-cpp-dev libkainjow-mustache-dev
   # real peers for tests, validators and benchmarks
   postgresql-15 postgresql-client-15 redis-server haproxy nginx-light wrk prometheus prometheus-alertmanager
-  docker-compose python3-aiosmtpd mandoc curl procps util-linux sqlite3 pgloader
+  docker-compose python3-aiosmtpd mandoc curl procps util-linux sqlite3 pgloader zstd bc time coreutils
 )
 
 missing=()

@@ -1,7 +1,9 @@
 #include "commands/command.h"
 
+#include "commands/backup_command.h"
 #include "commands/config_command.h"
 #include "commands/migrate_command.h"
+#include "commands/restore_command.h"
 #include "commands/version_command.h"
 
 namespace aaiti::cli {
@@ -11,6 +13,8 @@ std::vector<std::unique_ptr<Command>> all_commands() {
     commands.push_back(make_version_command());
     commands.push_back(make_config_command());
     commands.push_back(make_migrate_command());
+    commands.push_back(make_backup_command());
+    commands.push_back(make_restore_command());
     return commands;
 }
 

@@ -1,0 +1,22 @@
+#pragma once
+// Backup ids sort by time as plain strings: "20261126T013045Z-3fa9" (UTC start, then 4 random hex
+// digits so two backups started in the same second never collide).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace aaiti::backup {
+
+std::string make_backup_id(std::int64_t unix_ms);
+bool is_backup_id(std::string_view text);
+// The start time an id encodes (Unix seconds), or nullopt.
+std::optional<std::int64_t> backup_id_time(std::string_view id);
+
+// "2026-11-26T01:30:45Z", "2026-11-26 01:30:45", "2026-11-26" (midnight UTC), with an optional zone
+// offset ("+02:00"), or a backup id. Throws UsageError naming the text.
+std::int64_t parse_time_argument(std::string_view text);
+// Unix seconds -> "2026-11-26T01:30:45Z".
+std::string format_utc(std::int64_t unix_seconds);
+
+}  // namespace aaiti::backup
