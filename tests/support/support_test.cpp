@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include <signal.h>
 
@@ -70,6 +71,27 @@ TEST_CASE("a TestDatabase is dropped even while a connection to it is still open
     }
     CHECK_FALSE(database_exists(name));
     PQfinish(held);
+}
+
+TEST_CASE("the fixture's replica is a hot standby on 127.0.0.1 that receives what the primary commits", "[pg]") {
+    const auto& servers = test_servers();
+    REQUIRE(servers.pg_replica_port != 0);
+    CHECK(servers.pg_replica_port != servers.pg_port);
+    CHECK(servers.pg_replica_host == "127.0.0.1");
+    CHECK(query_scalar(servers.pg_replica_superuser_url, "SELECT pg_is_in_recovery()") == "t");
+    TestDatabase db("replica");
+    exec_sql(db.url(), "CREATE TABLE t (v text); INSERT INTO t VALUES ('from the primary')");
+    // Streaming is asynchronous: poll (first for the database, then for the row), never assume a delay.
+    std::string seen;
+    for (int i = 0; i < 400 && seen != "from the primary"; ++i) {
+        try {
+            seen = query_scalar(servers.pg_replica_url(db.name()), "SELECT v FROM t");
+        } catch (const std::runtime_error&) {  // the database or the table is not there yet
+        }
+        if (seen != "from the primary") std::this_thread::sleep_for(25ms);
+    }
+    CHECK(seen == "from the primary");
+    CHECK_THROWS(exec_sql(servers.pg_replica_url(db.name()), "INSERT INTO t VALUES ('x')"));  // read-only
 }
 
 TEST_CASE("the fixture's Redis answers PING", "[pg]") {

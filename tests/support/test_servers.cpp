@@ -69,6 +69,15 @@ TestServers read_test_servers_env(const std::string& path) {
     s.redis_port = std::stoi(get("AAITI_TEST_REDIS_PORT"));
     s.redis_url = get("AAITI_TEST_REDIS_URL");
     s.data_dir = get("AAITI_TEST_DIR");
+    const auto optional = [&](const std::string& key) {
+        const auto it = values.find(key);
+        return it == values.end() ? std::string() : it->second;
+    };
+    s.pg_replica_host = optional("AAITI_TEST_PG_REPLICA_HOST");
+    s.pg_replica_port = s.pg_replica_host.empty() ? 0 : std::stoi(get("AAITI_TEST_PG_REPLICA_PORT"));
+    s.pg_replica_superuser_url = optional("AAITI_TEST_PG_REPLICA_URL");
+    s.pg_replica_socket_dir = optional("AAITI_TEST_PG_REPLICA_SOCKET_DIR");
+    s.pg_replica_log = optional("AAITI_TEST_PG_REPLICA_LOG");
     return s;
 }
 
@@ -133,6 +142,14 @@ std::string quote_identifier(const std::string& name) {
 
 std::string TestServers::pg_url(std::string_view database) const {
     return "postgresql://" + pg_user + "@" + pg_host + ":" + std::to_string(pg_port) + "/" + std::string(database);
+}
+
+std::string TestServers::pg_replica_url(std::string_view database) const {
+    if (pg_replica_port == 0)
+        throw std::runtime_error("test servers: no PostgreSQL replica in this env file; it was written by an older "
+                                 "tests/support/test_servers.sh (rerun ctest so the fixture restarts)");
+    return "postgresql://" + pg_user + "@" + pg_replica_host + ":" + std::to_string(pg_replica_port) + "/" +
+           std::string(database);
 }
 
 const TestServers& test_servers() {

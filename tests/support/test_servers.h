@@ -14,6 +14,13 @@ struct TestServers {
     std::string pg_socket_dir;       // unix socket directory (host=<dir> in libpq terms)
     std::string pg_bin_dir;          // /usr/lib/postgresql/15/bin: pg_dump, pg_restore, psql, ...
     std::string pg_log;              // the server log, worth quoting when a test fails oddly
+    // A hot-standby streaming replica of that primary (pg_basebackup -R), same user, read-only. Empty/0
+    // when the env file came from a script without one; pg_replica_url() then throws.
+    std::string pg_replica_host;     // always 127.0.0.1
+    int pg_replica_port = 0;
+    std::string pg_replica_superuser_url;  // postgresql://postgres@127.0.0.1:REPLICA_PORT/postgres
+    std::string pg_replica_socket_dir;
+    std::string pg_replica_log;
     std::string redis_host;          // always 127.0.0.1
     int redis_port = 0;
     std::string redis_url;           // redis://127.0.0.1:PORT
@@ -21,6 +28,9 @@ struct TestServers {
 
     // postgresql://postgres@127.0.0.1:PORT/<database>
     std::string pg_url(std::string_view database) const;
+    // postgresql://postgres@127.0.0.1:REPLICA_PORT/<database>: the same database, read on the replica
+    // (what the primary committed shows up there shortly after; poll for it).
+    std::string pg_replica_url(std::string_view database) const;
 };
 
 // Reads the env file named by $AAITI_TEST_SERVERS_ENV once. Throws std::runtime_error (Catch reports the

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL 15 + Redis for one ctest run (the `aaiti_servers` CTest fixture).
+# Throwaway PostgreSQL 15 (a primary and its streaming replica) + Redis for one ctest run (the
+# `aaiti_servers` CTest fixture).
 #
-#   test_servers.sh start <env-file>   start both on free 127.0.0.1 ports, write <env-file>, leave a watchdog
-#   test_servers.sh stop  <env-file>   stop both, remove their directory and <env-file> (idempotent)
+#   test_servers.sh start <env-file>   start all three on free 127.0.0.1 ports, write <env-file>, leave a watchdog
+#   test_servers.sh stop  <env-file>   stop them, remove their directory and <env-file> (idempotent)
 #
 # The servers live in a fresh /tmp/aaiti-test-servers.XXXXXX (short path: PostgreSQL's unix socket path is
 # limited to 107 bytes, and an unprivileged user must be able to reach it). <env-file> holds KEY=VALUE lines
@@ -132,9 +133,11 @@ stop_dir() {
         /tmp/aaiti-test-servers.*) ;;
         *) die "refusing to remove '$dir': not a test-servers directory" ;;
     esac
-    local pid
-    if [[ -f "$dir/pg/data/postmaster.pid" ]]; then
-        pid="$(head -n 1 "$dir/pg/data/postmaster.pid" 2>/dev/null || true)"
+    local pid pidfile
+    # The replica first: stopped before its primary, it does not log a burst of reconnection attempts.
+    for pidfile in "$dir/replica/data/postmaster.pid" "$dir/pg/data/postmaster.pid"; do
+        [[ -f "$pidfile" ]] || continue
+        pid="$(head -n 1 "$pidfile" 2>/dev/null || true)"
         if [[ -n "$pid" ]] && alive "$pid"; then
             # immediate: the data is thrown away, no need for a checkpoint. SIGQUIT is the same thing
             # without pg_ctl (works whoever we are, as root or as the owner).
@@ -145,7 +148,7 @@ stop_dir() {
             done
             kill -KILL "$pid" 2>/dev/null || true
         fi
-    fi
+    done
     if [[ -f "$dir/redis.pid" ]]; then
         pid="$(cat "$dir/redis.pid" 2>/dev/null || true)"
         if [[ -n "$pid" ]] && alive "$pid"; then
@@ -226,6 +229,41 @@ start_postgres() {
     die "PostgreSQL did not start (output above)"
 }
 
+# A hot-standby streaming replica of the primary on its own free port, same OS user: pg_basebackup -R
+# writes standby.signal and primary_conninfo (initdb's trust rules already allow replication from
+# 127.0.0.1). -c fast: no wait for a scheduled checkpoint; --no-sync: the data is thrown away anyway.
+start_replica() {
+    local dir="$1" bindir="$2" primary_port="$3" port attempt
+    mkdir -p "$dir/replica"
+    chown "$pg_os_user" "$dir/replica"
+    chmod 700 "$dir/replica"
+    if ! as_pg_user "$bindir/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -D "$dir/replica/data" \
+        -R -X stream -c fast --no-sync >"$dir/basebackup.log" 2>&1; then
+        tail -n 30 "$dir/basebackup.log" >&2 || true
+        die "pg_basebackup of the primary failed (log above, from $dir/basebackup.log)"
+    fi
+    for attempt in 1 2 3; do
+        port="$(free_port)"
+        if as_pg_user "$bindir/pg_ctl" -D "$dir/replica/data" -l "$dir/replica/postgres.log" -w -t 60 \
+            -o "-p $port -k $dir/replica -c listen_addresses=127.0.0.1 -c hot_standby=on -c fsync=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=32MB" \
+            start >"$dir/replica_ctl.log" 2>&1; then
+            echo "$port"
+            return 0
+        fi
+        if ! grep -q "could not bind\|Address already in use" "$dir/replica/postgres.log" 2>/dev/null; then
+            break
+        fi
+        log "replica port $port was taken meanwhile (attempt $attempt), retrying on another port"
+    done
+    {
+        echo "--- pg_ctl output (replica) ---"
+        cat "$dir/replica_ctl.log" 2>/dev/null || true
+        echo "--- last lines of $dir/replica/postgres.log ---"
+        tail -n 30 "$dir/replica/postgres.log" 2>/dev/null || true
+    } >&2
+    die "the PostgreSQL replica did not start (output above)"
+}
+
 start_redis() {
     local dir="$1" port attempt
     command -v redis-server >/dev/null || die "redis-server not found; run scripts/install-deps.sh"
@@ -294,8 +332,9 @@ cmd_start() {
     g_starting_dir="$dir"
     trap 'stop_dir "$g_starting_dir"' EXIT
 
-    local pg_port redis_port
+    local pg_port replica_port redis_port
     pg_port="$(start_postgres "$dir" "$bindir")"
+    replica_port="$(start_replica "$dir" "$bindir" "$pg_port")"
     redis_port="$(start_redis "$dir")"
 
     local tmp="$env_file.tmp.$$"
@@ -309,6 +348,11 @@ AAITI_TEST_PG_SOCKET_DIR=$dir/pg
 AAITI_TEST_PG_BINDIR=$bindir
 AAITI_TEST_PG_OS_USER=$pg_os_user
 AAITI_TEST_PG_LOG=$dir/pg/postgres.log
+AAITI_TEST_PG_REPLICA_HOST=127.0.0.1
+AAITI_TEST_PG_REPLICA_PORT=$replica_port
+AAITI_TEST_PG_REPLICA_URL=postgresql://postgres@127.0.0.1:$replica_port/postgres
+AAITI_TEST_PG_REPLICA_SOCKET_DIR=$dir/replica
+AAITI_TEST_PG_REPLICA_LOG=$dir/replica/postgres.log
 AAITI_TEST_REDIS_HOST=127.0.0.1
 AAITI_TEST_REDIS_PORT=$redis_port
 AAITI_TEST_REDIS_URL=redis://127.0.0.1:$redis_port
@@ -317,7 +361,7 @@ AAITI_TEST_OWNER_PID=$owner
 EOF
     mv -f "$tmp" "$env_file"
     trap - EXIT
-    log "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port, Redis on 127.0.0.1:$redis_port, dir $dir, cleanup when pid $owner exits (watchdog ${watchdog:-?})"
+    log "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port (replica on 127.0.0.1:$replica_port), Redis on 127.0.0.1:$redis_port, dir $dir, cleanup when pid $owner exits (watchdog ${watchdog:-?})"
     log "env file: $env_file"
 }
 

@@ -1,0 +1,46 @@
+// `aaiti-auth set-role --username U --role R`: what an operator runs to make the first admin (the API
+// never lets a caller give itself a role). Same store, same migrations, same audit trail as the service.
+#include <iostream>
+
+#include "common/error.h"
+#include "common/jwt.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "services/auth/auth_service.h"
+#include "services/auth/config_loading.h"
+#include "services/auth/revocation_publisher.h"
+#include "services/auth/store.h"
+
+namespace aaiti::auth {
+
+int set_role_command(const SetRoleOptions& options) {
+    if (options.role != "user" && options.role != "admin")
+        throw UsageError("set-role: --role \"" + options.role + "\" is not a role; use user or admin");
+    if (options.username.empty()) throw UsageError("set-role: --username is required");
+    const Config config = load_config_and_logging(options);
+    const AuthSettings settings = auth_settings_from_config(config, /*require_jwt_secret=*/false);
+    auto store = open_store(settings.storage);
+
+    const auto user = store->user_by_username(options.username);
+    if (!user) throw DataError("set-role: no user named \"" + options.username + "\" in the " + store->backend() + " database");
+    const std::int64_t now = jwt::unix_now();
+    store->set_role(user->id, options.role, now);
+    // Tokens carry the role: sessions opened with the old one end here, as with the API.
+    const auto sids = store->revoke_user_sessions(user->id, "role_change", now);
+    metrics::Registry registry;  // counted nowhere; the publisher logs its failures
+    RevocationPublisher(settings.redis_url, settings.access_ttl, registry).publish(sids);
+
+    AuditEvent event;
+    event.at = now;
+    event.event = "role_change";
+    event.user_id = user->id;
+    event.username = user->username;
+    event.ip = "cli";
+    event.detail = "role=" + options.role + " by aaiti-auth set-role";
+    store->add_audit(event);
+    std::cout << "user \"" << user->username << "\" (" << user->id << ") now has role " << options.role << "; "
+              << sids.size() << " session(s) revoked\n";
+    return exit_code::k_ok;
+}
+
+}  // namespace aaiti::auth

@@ -1,0 +1,548 @@
+// The /api/auth handlers. Each one validates its input, talks to the Store, and answers with the
+// Node service's shapes; errors use the kit's JSON error body. They run on the kit's worker pool.
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <optional>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/jwt.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "common/uuid.h"
+#include "services/auth/auth_service.h"
+#include "services/auth/json_io.h"
+#include "services/auth/lockout.h"
+#include "services/auth/password.h"
+#include "services/auth/revocation_publisher.h"
+#include "services/auth/store.h"
+#include "services/kit/server.h"
+
+namespace aaiti::auth {
+namespace {
+
+using kit::Request;
+using kit::Response;
+using nlohmann::json;
+
+Response error(const Request& r, int status, std::string_view code, std::string_view message) {
+    return kit::error_response(status, code, message, r.request_id);
+}
+Response ok_json(int status, const json& body) { return Response::json(status, dump(body)); }
+Response unauthorized(const Request& r, std::string_view message) {
+    auto res = error(r, 401, "unauthorized", message);
+    res.headers.set("WWW-Authenticate", "Bearer");
+    return res;
+}
+
+std::string lower_ascii(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+// The client's address without the port. Behind the gateway (a loopback peer that sends
+// X-Forwarded-For) the last hop the gateway appended is the client; from anyone else the header is
+// ignored, so a remote caller cannot pick the IP its failed logins are counted against.
+std::string client_ip(const Request& r) {
+    std::string ip = r.remote_address;
+    if (!ip.empty() && ip.front() == '[') {
+        ip = ip.substr(1, ip.find(']') - 1);
+    } else if (const auto colon = ip.rfind(':'); colon != std::string::npos) {
+        ip.resize(colon);
+    }
+    const bool loopback = ip.rfind("127.", 0) == 0 || ip == "::1";
+    const auto forwarded = r.header("X-Forwarded-For");
+    if (loopback && !forwarded.empty()) {
+        auto last = forwarded.substr(forwarded.rfind(',') == std::string_view::npos ? 0 : forwarded.rfind(',') + 1);
+        while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+        while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+        if (!last.empty() && last.size() <= 64) return std::string(last);
+    }
+    return ip;
+}
+
+bool valid_username(const std::string& u) {
+    if (u.size() < 3 || u.size() > 32) return false;
+    return std::all_of(u.begin(), u.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; });
+}
+
+bool valid_email(const std::string& e) {
+    const auto at = e.find('@');
+    if (e.size() > 254 || at == std::string::npos || at == 0 || e.find('@', at + 1) != std::string::npos) return false;
+    const auto dot = e.find('.', at);
+    if (dot == std::string::npos || dot == at + 1 || dot + 1 >= e.size()) return false;
+    return std::none_of(e.begin(), e.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; });
+}
+
+// Optional integer query parameter within [min, max].
+std::optional<int> int_param(const Request& r, const char* name, int fallback, int min, int max, bool& bad) {
+    const auto text = r.query_param(name);
+    if (!text) return fallback;
+    try {
+        std::size_t used = 0;
+        const int v = std::stoi(*text, &used);
+        if (used == text->size() && v >= min && v <= max) return v;
+    } catch (const std::exception&) {
+    }
+    bad = true;
+    return std::nullopt;
+}
+
+}  // namespace
+
+struct AuthService::Impl {
+    AuthSettings settings;
+    std::unique_ptr<Store> store;
+    PasswordHasher hasher;
+    jwt::KeySet keys;
+    RevocationPublisher publisher;
+    Lockout lockout;
+
+    metrics::CounterFamily& logins;
+    metrics::Counter& registrations;
+    metrics::CounterFamily& refreshes;
+    metrics::CounterFamily& lockouts;
+    metrics::Counter& rehashes;
+
+    Impl(const AuthSettings& s, std::unique_ptr<Store> st, metrics::Registry& registry)
+        : settings(s),
+          store(std::move(st)),
+          hasher(s.password_cost),
+          keys(jwt::KeySet::from_config(s.jwt_secret, s.jwt_previous_secrets)),
+          publisher(s.redis_url, s.access_ttl, registry),
+          lockout(*store, s.lockout_max_failures, s.lockout_duration),
+          logins(registry.counter("auth_logins_total", "Login attempts by result.", {"result"})),
+          registrations(registry.counter("auth_registrations_total", "Accounts created.").get()),
+          refreshes(registry.counter("auth_refresh_total", "Refresh-token uses by result.", {"result"})),
+          lockouts(registry.counter("auth_lockouts_total", "Lockouts started, by scope.", {"scope"})),
+          rehashes(registry.counter("auth_password_rehashes_total", "Hashes upgraded to argon2id at the current cost.")
+                       .get()) {}
+
+    // ---- shared steps -------------------------------------------------------------------------
+
+    void audit(const Request& r, std::string event, const std::string& user_id, const std::string& username,
+               std::string detail = {}) {
+        AuditEvent e;
+        e.at = jwt::unix_now();
+        e.event = std::move(event);
+        e.user_id = user_id;
+        e.username = username;
+        e.ip = client_ip(r);
+        e.request_id = r.request_id;
+        e.detail = std::move(detail);
+        store->add_audit(e);
+    }
+
+    void revoke(const std::vector<std::string>& sids) { publisher.publish(sids); }
+
+    struct Issued {
+        std::string access;
+        std::string refresh;
+    };
+    Issued issue_tokens(const User& u, const std::string& sid, const std::string& refresh_jti, std::int64_t now) {
+        jwt::Claims access{u.id, u.username, u.role, Uuid::random_v4().to_string(), sid, "access", now,
+                           now + settings.access_ttl.count()};
+        jwt::Claims refresh{u.id, u.username, u.role, refresh_jti, sid, "refresh", now, now + settings.refresh_ttl.count()};
+        return {jwt::sign(access, keys.signing_key()), jwt::sign(refresh, keys.signing_key())};
+    }
+
+    json token_body(std::string message, const Issued& t) const {
+        return {{"message", std::move(message)},
+                {"token", t.access},
+                {"refreshToken", t.refresh},
+                {"expiresIn", settings.access_ttl.count()}};
+    }
+
+    // The caller of a protected route: a valid access token whose session is still live (checked on
+    // the primary, so a logout is effective at once). Returns the claims or the 401 to send.
+    std::variant<jwt::Claims, Response> authenticate(const Request& r) {
+        const auto header = r.header("Authorization");
+        if (header.size() < 7 || lower_ascii(std::string(header.substr(0, 7))) != "bearer ")
+            return unauthorized(r, "missing bearer token (Authorization: Bearer <token>)");
+        auto token = header.substr(7);
+        while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+        return check_access_token(r, token);
+    }
+
+    std::variant<jwt::Claims, Response> check_access_token(const Request& r, std::string_view token) {
+        const auto result = jwt::verify(token, keys, jwt::unix_now());
+        if (!result.ok()) return unauthorized(r, "invalid token: " + std::string(jwt::to_string(result.status)));
+        if (result.claims.typ != "access") return unauthorized(r, "invalid token: not an access token");
+        if (result.claims.sid.empty() || !store->session_active(result.claims.sid, jwt::unix_now()))
+            return unauthorized(r, "session revoked or expired; sign in again");
+        return result.claims;
+    }
+
+    std::variant<jwt::Claims, Response> authenticate_admin(const Request& r) {
+        auto caller = authenticate(r);
+        if (auto* claims = std::get_if<jwt::Claims>(&caller); claims && claims->role != "admin")
+            return error(r, 403, "forbidden", "this endpoint needs the admin role");
+        return caller;
+    }
+
+    // ---- routes -------------------------------------------------------------------------------
+
+    Response register_user(const Request& r) {
+        const auto body = parse_object(r.body);
+        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
+        const auto role = string_field(*body, "role");
+        if (role.state == StringField::State::wrong_type || (role.present() && role.value != "user"))
+            return error(r, 403, "role_not_allowed",
+                         "registration cannot choose a role; new accounts are \"user\" and an administrator assigns "
+                         "roles (PATCH /api/auth/users/{id}/role)");
+        const auto username = string_field(*body, "username");
+        const auto email = string_field(*body, "email");
+        const auto password = string_field(*body, "password");
+        const auto first = string_field(*body, "firstName");
+        const auto last = string_field(*body, "lastName");
+        if (username.state != StringField::State::string || !valid_username(username.value))
+            return error(r, 400, "validation_error",
+                         "username is required: 3 to 32 characters of letters, digits, '_', '.' or '-'");
+        if (email.state != StringField::State::string || !valid_email(lower_ascii(email.value)))
+            return error(r, 400, "validation_error", "email is required and must look like name@example.com");
+        if (password.state != StringField::State::string)
+            return error(r, 400, "validation_error", "password is required (a string)");
+        for (const auto* f : {&first, &last})
+            if (f->state == StringField::State::wrong_type || f->value.size() > 100)
+                return error(r, 400, "validation_error", "firstName and lastName must be strings of at most 100 characters");
+        if (const auto why = password_policy_violation(password.value, username.value))
+            return error(r, 400, "weak_password", *why);
+
+        const std::int64_t now = jwt::unix_now();
+        User u;
+        u.id = Uuid::random_v4().to_string();
+        u.username = username.value;
+        u.email = lower_ascii(email.value);
+        u.password_hash = hasher.hash(password.value);
+        u.first_name = first.value;
+        u.last_name = last.value;
+        u.role = "user";
+        u.created_at = u.updated_at = now;
+        switch (store->create_user(u)) {
+            case WriteResult::username_taken: return error(r, 409, "conflict", "that username is already taken");
+            case WriteResult::email_taken: return error(r, 409, "conflict", "an account with that email already exists");
+            default: break;
+        }
+        registrations.inc();
+        audit(r, "register", u.id, u.username);
+        return ok_json(201, {{"message", "User registered successfully"}, {"user", user_json(u)}});
+    }
+
+    Response login(const Request& r) {
+        const auto body = parse_object(r.body);
+        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
+        const auto username = string_field(*body, "username");
+        const auto email = string_field(*body, "email");
+        const auto password = string_field(*body, "password");
+        const bool by_username = username.state == StringField::State::string && !username.value.empty();
+        if ((!by_username && (email.state != StringField::State::string || email.value.empty())) ||
+            password.state != StringField::State::string)
+            return error(r, 400, "validation_error", "username (or email) and password are required strings");
+        if ((by_username ? username.value : email.value).size() > 254 || password.value.size() > 1024)
+            return error(r, 400, "validation_error", "username/email (254) or password (1024 bytes) too long");
+        const std::string identifier = lower_ascii(by_username ? username.value : email.value);
+        const std::string ip = client_ip(r);
+        const std::int64_t now = jwt::unix_now();
+
+        // Usernames cannot contain '@': a "username" that does is an e-mail (the Node app accepted both).
+        const bool looks_like_email = identifier.find('@') != std::string::npos;
+        const auto user = looks_like_email ? store->user_by_email(identifier) : store->user_by_username(identifier);
+        // One counter per account whichever name it is reached by (username or e-mail); unknown names
+        // get their own, so guessing at accounts that do not exist is throttled too.
+        const std::string account = user ? "user:" + user->id : "name:" + identifier;
+
+        if (const auto wait = lockout.retry_after(account, ip, now); wait > 0) {
+            logins.with({"locked"}).inc();
+            audit(r, "login_blocked", user ? user->id : "", identifier, "locked out for " + std::to_string(wait) + "s more");
+            auto res = error(r, 429, "too_many_attempts",
+                             "too many failed logins; try again in " + std::to_string(wait) + " seconds");
+            res.headers.set("Retry-After", std::to_string(wait));
+            return res;
+        }
+
+        PasswordCheck check;
+        if (user)
+            check = hasher.verify(password.value, user->password_hash);
+        else
+            hasher.verify_dummy(password.value);  // the same work as a real check: no timing oracle
+
+        if (!check.ok) {
+            logins.with({"failure"}).inc();
+            audit(r, "login_failed", user ? user->id : "", identifier, user ? "wrong password" : "unknown user");
+            const auto locked = lockout.record_failure(account, ip, now);
+            if (locked.account || locked.ip) {
+                const std::string scope = locked.account ? "account" : "ip";
+                lockouts.with({scope}).inc();
+                audit(r, "lockout", user ? user->id : "", identifier,
+                      "scope=" + scope + " for " + std::to_string(settings.lockout_duration.count()) + "s");
+            }
+            return error(r, 401, "invalid_credentials", "invalid username/email or password");
+        }
+
+        lockout.record_success(account);
+        if (check.needs_rehash) {
+            store->set_password_hash(user->id, hasher.hash(password.value), now);
+            rehashes.inc();
+            audit(r, "password_rehash", user->id, user->username, "upgraded to argon2id");
+        }
+        const std::string sid = Uuid::random_v4().to_string();
+        const std::string refresh_jti = Uuid::random_v4().to_string();
+        store->create_session(sid, user->id, refresh_jti, now, now + settings.refresh_ttl.count());
+        const auto tokens = issue_tokens(*user, sid, refresh_jti, now);
+        logins.with({"success"}).inc();
+        audit(r, "login_ok", user->id, user->username, "session " + sid);
+        auto out = token_body("Login successful", tokens);
+        out["user"] = user_json(*user);
+        return ok_json(200, out);
+    }
+
+    Response refresh(const Request& r) {
+        const auto body = parse_object(r.body);
+        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
+        const auto token = string_field(*body, "refreshToken");
+        if (token.state != StringField::State::string || token.value.empty())
+            return error(r, 400, "validation_error", "refreshToken is required");
+        const std::int64_t now = jwt::unix_now();
+        const auto verified = jwt::verify(token.value, keys, now);
+        if (!verified.ok() || verified.claims.typ != "refresh" || verified.claims.sid.empty()) {
+            refreshes.with({"invalid"}).inc();
+            return unauthorized(r, "invalid refresh token");
+        }
+        const auto& c = verified.claims;
+        const std::string new_jti = Uuid::random_v4().to_string();
+        switch (store->rotate_session(c.sid, c.sub, c.jti, new_jti, now, now + settings.refresh_ttl.count())) {
+            case Rotation::rotated: break;
+            case Rotation::reused: {
+                // An old token of a live family: someone holds a copy. Revoke the whole family.
+                store->revoke_session(c.sid, "refresh_reuse", now);
+                revoke({c.sid});
+                refreshes.with({"reused"}).inc();
+                audit(r, "refresh_reuse", c.sub, c.username, "session " + c.sid + " revoked");
+                return unauthorized(r, "refresh token already used; the session has been revoked, sign in again");
+            }
+            default:
+                refreshes.with({"revoked"}).inc();
+                return unauthorized(r, "session revoked or expired; sign in again");
+        }
+        const auto user = store->user_by_id(c.sub, Read::primary);
+        if (!user) {
+            store->revoke_session(c.sid, "user_deleted", now);
+            return unauthorized(r, "the account no longer exists");
+        }
+        refreshes.with({"rotated"}).inc();
+        audit(r, "refresh", user->id, user->username, "session " + c.sid);
+        return ok_json(200, token_body("Token refreshed", issue_tokens(*user, c.sid, new_jti, now)));
+    }
+
+    Response verify(const Request& r) {
+        const auto body = parse_object(r.body);
+        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
+        const auto token = string_field(*body, "token");
+        if (token.state != StringField::State::string || token.value.empty())
+            return error(r, 400, "validation_error", "token is required");
+        auto caller = check_access_token(r, token.value);
+        if (auto* res = std::get_if<Response>(&caller)) {
+            // The Node service answered {valid:false,...}: keep that field beside the usual error object.
+            auto body = parse_object(res->body);
+            if (body) {
+                (*body)["valid"] = false;
+                res->body = dump(*body);
+            }
+            return std::move(*res);
+        }
+        const auto& c = std::get<jwt::Claims>(caller);
+        return ok_json(200, {{"valid", true},
+                             {"user", {{"id", c.sub}, {"username", c.username}, {"role", c.role}}},
+                             {"expiresAt", iso8601(c.exp)}});
+    }
+
+    Response get_profile(const Request& r) {
+        auto caller = authenticate(r);
+        if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
+        const auto& c = std::get<jwt::Claims>(caller);
+        auto user = store->user_by_id(c.sub, Read::replica);
+        if (!user) user = store->user_by_id(c.sub, Read::primary);  // the replica may not have it yet
+        if (!user) return error(r, 404, "not_found", "the account no longer exists");
+        return ok_json(200, {{"user", user_json(*user)}});
+    }
+
+    Response put_profile(const Request& r) {
+        auto caller = authenticate(r);
+        if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
+        const auto& c = std::get<jwt::Claims>(caller);
+        const auto body = parse_object(r.body);
+        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
+        auto user = store->user_by_id(c.sub, Read::primary);
+        if (!user) return error(r, 404, "not_found", "the account no longer exists");
+        const auto role = string_field(*body, "role");
+        if (role.state == StringField::State::wrong_type || (role.present() && role.value != user->role))
+            return error(r, 403, "role_not_allowed", "a profile update cannot change the role");
+        const auto username = string_field(*body, "username");
+        if (username.state == StringField::State::wrong_type ||
+            (username.present() && lower_ascii(username.value) != lower_ascii(user->username)))
+            return error(r, 400, "validation_error", "the username cannot be changed");
+        const auto email = string_field(*body, "email");
+        const auto first = string_field(*body, "firstName");
+        const auto last = string_field(*body, "lastName");
+        if (email.state == StringField::State::wrong_type || (email.present() && !valid_email(lower_ascii(email.value))))
+            return error(r, 400, "validation_error", "email must look like name@example.com");
+        for (const auto* f : {&first, &last})
+            if (f->state == StringField::State::wrong_type || f->value.size() > 100)
+                return error(r, 400, "validation_error", "firstName and lastName must be strings of at most 100 characters");
+        if (email.present()) user->email = lower_ascii(email.value);
+        if (first.state != StringField::State::absent) user->first_name = first.value;
+        if (last.state != StringField::State::absent) user->last_name = last.value;
+        user->updated_at = jwt::unix_now();
+        switch (store->update_profile(user->id, user->email, user->first_name, user->last_name, user->updated_at)) {
+            case WriteResult::email_taken: return error(r, 409, "conflict", "an account with that email already exists");
+            case WriteResult::not_found: return error(r, 404, "not_found", "the account no longer exists");
+            default: break;
+        }
+        audit(r, "profile_update", user->id, user->username);
+        return ok_json(200, {{"message", "Profile updated successfully"}, {"user", user_json(*user)}});
+    }
+
+    Response change_password(const Request& r) {
+        auto caller = authenticate(r);
+        if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
+        const auto& c = std::get<jwt::Claims>(caller);
+        const auto body = parse_object(r.body);
+        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
+        const auto current = string_field(*body, "currentPassword");
+        const auto next = string_field(*body, "newPassword");
+        if (current.state != StringField::State::string || next.state != StringField::State::string)
+            return error(r, 400, "validation_error", "currentPassword and newPassword are required strings");
+        const auto user = store->user_by_id(c.sub, Read::primary);
+        if (!user) return error(r, 404, "not_found", "the account no longer exists");
+        if (!hasher.verify(current.value, user->password_hash).ok) {
+            audit(r, "password_change_failed", user->id, user->username, "wrong current password");
+            return error(r, 401, "invalid_credentials", "the current password is wrong");
+        }
+        if (const auto why = password_policy_violation(next.value, user->username))
+            return error(r, 400, "weak_password", *why);
+        const std::int64_t now = jwt::unix_now();
+        store->set_password_hash(user->id, hasher.hash(next.value), now);
+        const auto sids = store->revoke_user_sessions(user->id, "password_change", now);
+        revoke(sids);
+        audit(r, "password_change", user->id, user->username, std::to_string(sids.size()) + " sessions revoked");
+        return ok_json(200, {{"message", "Password changed successfully; every session was signed out, sign in again"}});
+    }
+
+    Response logout(const Request& r) {
+        auto caller = authenticate(r);
+        if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
+        const auto& c = std::get<jwt::Claims>(caller);
+        store->revoke_session(c.sid, "logout", jwt::unix_now());
+        revoke({c.sid});
+        audit(r, "logout", c.sub, c.username, "session " + c.sid);
+        return ok_json(200, {{"message", "Logged out successfully"}});
+    }
+
+    Response list_users(const Request& r) {
+        auto caller = authenticate_admin(r);
+        if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
+        bool bad = false;
+        const auto limit = int_param(r, "limit", 50, 1, 500, bad);
+        const auto offset = int_param(r, "offset", 0, 0, 1'000'000'000, bad);
+        if (bad) return error(r, 400, "validation_error", "limit must be 1..500 and offset a non-negative integer");
+        json users = json::array();
+        for (const auto& u : store->list_users(*limit, *offset, Read::replica)) users.push_back(user_json(u));
+        return ok_json(200, {{"users", users}, {"limit", *limit}, {"offset", *offset}});
+    }
+
+    Response set_role(const Request& r) {
+        auto caller = authenticate_admin(r);
+        if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
+        const auto& c = std::get<jwt::Claims>(caller);
+        const std::string id(r.param("id"));
+        if (id == c.sub) return error(r, 403, "forbidden", "you cannot change your own role");
+        const auto body = parse_object(r.body);
+        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
+        const auto role = string_field(*body, "role");
+        if (role.state != StringField::State::string || (role.value != "user" && role.value != "admin"))
+            return error(r, 400, "validation_error", "role must be \"user\" or \"admin\"");
+        const std::int64_t now = jwt::unix_now();
+        if (store->set_role(id, role.value, now) != WriteResult::ok) return error(r, 404, "not_found", "no such user");
+        // Tokens carry the role: the old ones must stop working.
+        const auto sids = store->revoke_user_sessions(id, "role_change", now);
+        revoke(sids);
+        const auto user = store->user_by_id(id, Read::primary);
+        audit(r, "role_change", id, user ? user->username : "", "role=" + role.value + " by " + c.username);
+        json out = {{"message", "Role updated successfully"}};
+        if (user) out["user"] = user_json(*user);
+        return ok_json(200, out);
+    }
+
+    Response delete_user(const Request& r) {
+        auto caller = authenticate_admin(r);
+        if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
+        const auto& c = std::get<jwt::Claims>(caller);
+        const std::string id(r.param("id"));
+        if (id == c.sub) return error(r, 403, "forbidden", "you cannot delete your own account here");
+        const auto user = store->user_by_id(id, Read::primary);
+        if (!user) return error(r, 404, "not_found", "no such user");
+        const std::int64_t now = jwt::unix_now();
+        const auto sids = store->revoke_user_sessions(id, "account_deleted", now);
+        revoke(sids);
+        if (store->delete_user(id) != WriteResult::ok) return error(r, 404, "not_found", "no such user");
+        audit(r, "user_delete", id, user->username, "by " + c.username);
+        return ok_json(200, {{"message", "User deleted successfully"}});
+    }
+
+    Response list_audit(const Request& r) {
+        auto caller = authenticate_admin(r);
+        if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
+        bool bad = false;
+        const auto limit = int_param(r, "limit", 100, 1, 1000, bad);
+        const auto offset = int_param(r, "offset", 0, 0, 1'000'000'000, bad);
+        if (bad) return error(r, 400, "validation_error", "limit must be 1..1000 and offset a non-negative integer");
+        json events = json::array();
+        for (const auto& e : store->list_audit(*limit, *offset)) events.push_back(audit_json(e));
+        return ok_json(200, {{"events", events}, {"limit", *limit}, {"offset", *offset}});
+    }
+};
+
+AuthService::AuthService(const AuthSettings& settings, std::unique_ptr<Store> store, metrics::Registry& registry)
+    : impl_(std::make_unique<Impl>(settings, std::move(store), registry)) {}
+
+AuthService::~AuthService() = default;
+
+void AuthService::register_routes(kit::Server& server) {
+    Impl* impl = impl_.get();
+    // Every handler runs on the worker pool; a database that went away answers 503, not 500.
+    auto blocking = [&server, impl](const char* method, const char* path, Response (Impl::*member)(const Request&)) {
+        server.route_blocking(method, path, [impl, member](const Request& r) {
+            try {
+                return (impl->*member)(r);
+            } catch (const UnavailableError& e) {
+                logging::error("auth: database unavailable", {{"error", e.what()}, {"request_id", r.request_id}});
+                auto res = kit::error_response(503, "unavailable", "the account database is unavailable; retry shortly",
+                                               r.request_id);
+                res.headers.set("Retry-After", "1");
+                return res;
+            }
+        });
+    };
+    blocking("POST", "/api/auth/register", &Impl::register_user);
+    blocking("POST", "/api/auth/login", &Impl::login);
+    blocking("POST", "/api/auth/refresh", &Impl::refresh);
+    blocking("POST", "/api/auth/verify", &Impl::verify);
+    blocking("GET", "/api/auth/profile", &Impl::get_profile);
+    blocking("PUT", "/api/auth/profile", &Impl::put_profile);
+    blocking("POST", "/api/auth/change-password", &Impl::change_password);
+    blocking("POST", "/api/auth/logout", &Impl::logout);
+    blocking("GET", "/api/auth/users", &Impl::list_users);
+    blocking("PATCH", "/api/auth/users/{id}/role", &Impl::set_role);
+    blocking("DELETE", "/api/auth/users/{id}", &Impl::delete_user);
+    blocking("GET", "/api/auth/audit", &Impl::list_audit);
+
+    server.add_readiness_check("database", [impl] {
+        return impl->store->ping() ? kit::CheckResult::healthy()
+                                   : kit::CheckResult::failed(impl->store->backend() + " database unreachable");
+    });
+}
+
+}  // namespace aaiti::auth

@@ -1,0 +1,36 @@
+#pragma once
+// JSON in and out of the handlers: request bodies parsed into objects, users and audit events written
+// in the shapes the Node service used (camelCase, ISO 8601 times). Only nlohmann's forward header here.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace aaiti::auth {
+
+struct User;
+struct AuditEvent;
+
+// The body as a JSON object; nullopt for malformed JSON or anything but an object.
+std::optional<nlohmann::json> parse_object(std::string_view body);
+
+// What a field holds, for validation: absent, null, a string (with its value), or another type.
+struct StringField {
+    enum class State { absent, null, string, wrong_type } state = State::absent;
+    std::string value;
+    bool present() const { return state != State::absent && state != State::null; }
+};
+StringField string_field(const nlohmann::json& object, const char* name);
+
+nlohmann::json user_json(const User& user);
+nlohmann::json audit_json(const AuditEvent& event);
+
+// Unix seconds -> "2026-11-26T00:35:40Z".
+std::string iso8601(std::int64_t unix_seconds);
+
+// Serialises without ever throwing on invalid UTF-8 (replaced with U+FFFD).
+std::string dump(const nlohmann::json& value);
+
+}  // namespace aaiti::auth

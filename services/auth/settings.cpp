@@ -1,0 +1,58 @@
+#include "services/auth/settings.h"
+
+#include <algorithm>
+
+#include "common/config.h"
+#include "common/error.h"
+
+namespace aaiti::auth {
+namespace {
+
+std::chrono::seconds whole_seconds(const Config& config, std::string_view key) {
+    const auto ms = config.get_duration(key);
+    const auto s = std::chrono::duration_cast<std::chrono::seconds>(ms);
+    if (s.count() < 1) throw ConfigError(std::string(key) + ": must be at least 1s");
+    return s;
+}
+
+}  // namespace
+
+StorageSettings storage_settings_from_config(const Config& config) {
+    StorageSettings s;
+    const auto write_url = config.get("WRITE_DB_URL");
+    if (write_url && !write_url->empty()) {
+        s.kind = StorageSettings::Kind::postgres;
+        s.write_url = *write_url;
+        const auto read_url = config.get("READ_DB_URL");
+        s.read_url = read_url && !read_url->empty() ? *read_url : *write_url;
+    } else {
+        s.kind = StorageSettings::Kind::sqlite;
+        s.sqlite_path = config.get_or("SQLITE_DB_PATH", "data/aaiti.sqlite");
+    }
+    s.pool_min = static_cast<int>(config.get_int("DB_POOL_MIN"));
+    s.pool_max = static_cast<int>(config.get_int("DB_POOL_MAX"));
+    if (s.pool_min > s.pool_max)
+        throw ConfigError("DB_POOL_MIN (" + std::to_string(s.pool_min) + ") is larger than DB_POOL_MAX (" +
+                          std::to_string(s.pool_max) + "); set DB_POOL_MIN <= DB_POOL_MAX");
+    return s;
+}
+
+AuthSettings auth_settings_from_config(const Config& config, bool require_jwt_secret) {
+    AuthSettings a;
+    a.storage = storage_settings_from_config(config);
+    a.jwt_secret = config.get_or("JWT_SECRET", "");
+    if (require_jwt_secret && a.jwt_secret.empty())
+        throw ConfigError(
+            "JWT_SECRET is not set: aaiti-auth cannot sign tokens without it; set JWT_SECRET (or JWT_SECRET_FILE, or "
+            "auth.jwt_secret in aaiti.yaml) to a long random value, e.g. `openssl rand -hex 32`");
+    a.jwt_previous_secrets = config.get_or("JWT_PREVIOUS_SECRETS", "");
+    a.access_ttl = whole_seconds(config, "JWT_ACCESS_EXPIRES_IN");
+    a.refresh_ttl = whole_seconds(config, "JWT_EXPIRES_IN");
+    a.password_cost = parse_password_cost(config.get_or("AUTH_PASSWORD_COST", "interactive"));
+    a.lockout_max_failures = static_cast<int>(std::max<std::int64_t>(1, config.get_int("AUTH_LOCKOUT_MAX_FAILURES")));
+    a.lockout_duration = whole_seconds(config, "AUTH_LOCKOUT_DURATION");
+    a.redis_url = config.get_or("REDIS_URL", "");
+    return a;
+}
+
+}  // namespace aaiti::auth

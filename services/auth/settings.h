@@ -1,0 +1,45 @@
+#pragma once
+// What aaiti-auth reads from the configuration (common/config.h), checked once at start so a bad value
+// stops the service with exit 78 instead of failing the first request.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "services/auth/password.h"
+
+namespace aaiti {
+class Config;
+}
+
+namespace aaiti::auth {
+
+struct StorageSettings {
+    enum class Kind { sqlite, postgres };
+    Kind kind = Kind::sqlite;
+    std::string sqlite_path;  // SQLITE_DB_PATH
+    std::string write_url;    // WRITE_DB_URL
+    std::string read_url;     // READ_DB_URL, else write_url
+    int pool_min = 2;         // DB_POOL_MIN
+    int pool_max = 10;        // DB_POOL_MAX
+    std::string application_name = "aaiti-auth";
+};
+
+struct AuthSettings {
+    StorageSettings storage;
+    std::string jwt_secret;            // JWT_SECRET (required to serve)
+    std::string jwt_previous_secrets;  // JWT_PREVIOUS_SECRETS, comma-separated
+    std::chrono::seconds access_ttl{15 * 60};             // JWT_ACCESS_EXPIRES_IN
+    std::chrono::seconds refresh_ttl{7 * 24 * 60 * 60};  // JWT_EXPIRES_IN (refresh tokens = sessions)
+    PasswordCost password_cost = PasswordCost::interactive;  // AUTH_PASSWORD_COST
+    int lockout_max_failures = 5;                            // per account; per IP it is 4x this
+    std::chrono::seconds lockout_duration{15 * 60};          // AUTH_LOCKOUT_DURATION
+    std::string redis_url;                                   // REDIS_URL (revocations for the gateway)
+};
+
+// Storage only (the admin subcommand needs no JWT secret). PostgreSQL when WRITE_DB_URL is set, else SQLite.
+StorageSettings storage_settings_from_config(const Config& config);
+
+// Everything; `require_jwt_secret` makes a missing JWT_SECRET a ConfigError (exit 78) with the fix.
+AuthSettings auth_settings_from_config(const Config& config, bool require_jwt_secret = true);
+
+}  // namespace aaiti::auth

@@ -1,0 +1,120 @@
+// Both stores, through the Store interface, with the same expectations: SQLite on a temp file (unit)
+// and PostgreSQL on a fresh database of the fixture ([pg]).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "common/uuid.h"
+#include "services/auth/store.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_servers.h"
+
+namespace aaiti::auth {
+namespace {
+
+User make_user(const std::string& name) {
+    User u;
+    u.id = Uuid::random_v4().to_string();
+    u.username = name;
+    u.email = name + "@example.com";
+    u.password_hash = "$argon2id$fake";
+    u.created_at = u.updated_at = 1000;
+    return u;
+}
+
+void exercise(Store& store) {
+    const auto alice = make_user("Alice");
+    REQUIRE(store.create_user(alice) == WriteResult::ok);
+    CHECK(store.create_user(make_user("alice")) == WriteResult::username_taken);
+    auto clash = make_user("other");
+    clash.email = alice.email;
+    CHECK(store.create_user(clash) == WriteResult::email_taken);
+    CHECK(store.user_by_username("ALICE").value().id == alice.id);
+    CHECK(store.user_by_email(alice.email).value().username == "Alice");
+    CHECK(store.user_by_id(alice.id, Read::replica).value().email == alice.email);
+    CHECK_FALSE(store.user_by_id("not-a-uuid", Read::primary));
+    CHECK(store.set_role("not-a-uuid", "admin", 1) == WriteResult::not_found);
+
+    // Sessions: rotation, reuse, revocation.
+    const std::string sid = Uuid::random_v4().to_string();
+    store.create_session(sid, alice.id, "jti-1", 1000, 5000);
+    CHECK(store.session_active(sid, 1001));
+    CHECK_FALSE(store.session_active(sid, 5000));  // expired
+    CHECK(store.rotate_session(sid, alice.id, "jti-1", "jti-2", 1002, 6000) == Rotation::rotated);
+    CHECK(store.rotate_session(sid, alice.id, "jti-1", "jti-3", 1003, 6000) == Rotation::reused);
+    CHECK(store.rotate_session(sid, make_user("x").id, "jti-2", "jti-3", 1003, 6000) == Rotation::missing);
+    CHECK(store.revoke_session(sid, "logout", 1004));
+    CHECK_FALSE(store.revoke_session(sid, "logout", 1004));
+    CHECK(store.rotate_session(sid, alice.id, "jti-2", "jti-3", 1005, 6000) == Rotation::revoked);
+    CHECK_FALSE(store.session_active(sid, 1005));
+    store.create_session("s-a", alice.id, "j", 1000, 9000);
+    store.create_session("s-b", alice.id, "j", 1000, 9000);
+    auto revoked = store.revoke_user_sessions(alice.id, "password_change", 1006);
+    std::sort(revoked.begin(), revoked.end());
+    CHECK(revoked == std::vector<std::string>{"s-a", "s-b"});
+
+    // Lockout counters: 3 failures within the window lock; an old failure starts the count again.
+    CHECK(store.record_failure("account", "alice", 3, 100, 2000) == 0);
+    CHECK(store.record_failure("account", "alice", 3, 100, 2001) == 0);
+    CHECK(store.record_failure("account", "alice", 3, 100, 2002) == 2102);
+    CHECK(store.locked_until("account", "alice") == 2102);
+    CHECK(store.record_failure("account", "bob", 3, 100, 2000) == 0);
+    CHECK(store.record_failure("account", "bob", 3, 100, 2000 + 500) == 0);  // the first one is too old
+    CHECK(store.record_failure("account", "bob", 3, 100, 2000 + 501) == 0);
+    store.clear_failures("account", "alice");
+    CHECK(store.locked_until("account", "alice") == 0);
+
+    // Profile, role, audit, delete.
+    auto bob = make_user("bob");
+    REQUIRE(store.create_user(bob) == WriteResult::ok);
+    CHECK(store.update_profile(bob.id, alice.email, "B", "C", 3000) == WriteResult::email_taken);
+    CHECK(store.update_profile(bob.id, "new@example.com", "B", "C", 3000) == WriteResult::ok);
+    CHECK(store.user_by_id(bob.id, Read::primary).value().first_name == "B");
+    CHECK(store.set_role(bob.id, "admin", 3001) == WriteResult::ok);
+    CHECK(store.list_users(10, 0, Read::primary).size() == 2);
+    CHECK(store.list_users(10, 1, Read::primary).size() == 1);
+    store.add_audit({0, 10, "register", bob.id, "bob", "127.0.0.1", "req-1", ""});
+    store.add_audit({0, 11, "login_ok", bob.id, "bob", "127.0.0.1", "req-2", ""});
+    const auto events = store.list_audit(10, 0);
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].event == "login_ok");  // newest first
+    CHECK(events[1].request_id == "req-1");
+    store.create_session("s-bob", bob.id, "j", 1000, 9000);
+    CHECK(store.delete_user(bob.id) == WriteResult::ok);
+    CHECK(store.delete_user(bob.id) == WriteResult::not_found);
+    CHECK_FALSE(store.session_active("s-bob", 1001));
+    CHECK(store.ping());
+}
+
+TEST_CASE("the SQLite store: users, sessions, lockout and audit; migrations applied once") {
+    aaiti::test::TempDir dir;
+    StorageSettings settings;
+    settings.sqlite_path = (dir / "nested/dir/auth.sqlite").string();
+    {
+        auto store = open_store(settings);
+        CHECK(store->backend() == "sqlite");
+        exercise(*store);
+    }
+    auto again = open_store(settings);  // a second start applies nothing and keeps the data
+    CHECK(again->user_by_username("alice"));
+}
+
+TEST_CASE("the PostgreSQL store: users, sessions, lockout and audit; migrations applied once", "[pg]") {
+    aaiti::test::TestDatabase db("auth_store");
+    StorageSettings settings;
+    settings.kind = StorageSettings::Kind::postgres;
+    settings.write_url = settings.read_url = db.url();
+    settings.pool_min = 1;
+    settings.pool_max = 3;
+    {
+        auto store = open_store(settings);
+        CHECK(store->backend() == "postgresql");
+        exercise(*store);
+    }
+    auto again = open_store(settings);
+    CHECK(again->user_by_username("alice"));
+    CHECK(aaiti::test::query_scalar(db.url(), "SELECT count(*) FROM schema_migrations") == "1");
+}
+
+}  // namespace
+}  // namespace aaiti::auth
