@@ -41,7 +41,7 @@ struct RestoreOptions {
     bool create = false;   // CREATE DATABASE first
     bool force = false;    // restore into a non-empty database (objects are dropped first)
     std::vector<std::string> tables;
-    int jobs = 1;          // > 1: decrypt to a temporary file, then pg_restore -j
+    int jobs = 1;          // > 1: decrypt to a temporary file (when TMPDIR has room), then pg_restore -j
     std::string pg_bindir;
     ProgressCallback progress;
 };

@@ -1,4 +1,5 @@
 // restore: choose, check the key, authenticate + checksum everything, then pg_restore.
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include "backup/selection.h"
 #include "backup/stored_stream.h"
 #include "common/error.h"
+#include "common/logging.h"
 
 namespace aaiti::backup {
 namespace fs = std::filesystem;
@@ -23,7 +25,7 @@ namespace {
 // promise that a wrong key or a modified file fails before the target is touched.
 void check_stored_file(const Repository& repository, const Manifest& manifest, const BackupKey* key) {
     auto reader = repository.open_data(manifest.id, manifest.data_file);
-    StoredStreamReader stream(*reader, key, false, manifest.id);
+    StoredStreamReader stream(*reader, key, StoredStreamReader::Mode::check, manifest.id);
     stream.drain();
     if (stream.stored_bytes() != manifest.stored_bytes)
         throw DataError("backup " + manifest.id + ": the stored file has " + std::to_string(stream.stored_bytes()) +
@@ -62,6 +64,14 @@ private:
     int fd_ = -1;
     fs::path path_;
 };
+
+// Parallel restore needs the whole dump in a temporary file; without room for it, stream instead.
+bool temporary_space_for(std::uint64_t bytes) {
+    struct statvfs fs_info {};
+    if (::statvfs(fs::temp_directory_path().c_str(), &fs_info) != 0) return false;
+    const auto available = static_cast<std::uint64_t>(fs_info.f_bavail) * fs_info.f_frsize;
+    return available > bytes + bytes / 20 + (64u << 20);
+}
 
 }  // namespace
 
@@ -106,7 +116,7 @@ RestoreResult restore_backup(const RestoreOptions& options) {
     for (const auto& table : options.tables) args.push_back("--table=" + table);
 
     auto reader = repository->open_data(manifest.id, manifest.data_file);
-    StoredStreamReader stream(*reader, key ? &*key : nullptr, true, manifest.id);
+    StoredStreamReader stream(*reader, key ? &*key : nullptr, StoredStreamReader::Mode::read, manifest.id);
     std::vector<char> buffer(1 << 20);
     std::uint64_t since_progress = 0;
     const auto report = [&](std::size_t n) {
@@ -119,7 +129,13 @@ RestoreResult restore_backup(const RestoreOptions& options) {
 
     int exit_code = 0;
     std::string errors;
-    if (options.jobs > 1) {
+    bool parallel = options.jobs > 1;
+    if (parallel && !temporary_space_for(manifest.raw_bytes)) {
+        logging::warn("not enough temporary space for a parallel restore; streaming into one pg_restore instead",
+                      {{"needed_bytes", manifest.raw_bytes}, {"directory", fs::temp_directory_path().string()}});
+        parallel = false;
+    }
+    if (parallel) {
         // pg_restore -j needs a seekable file.
         TemporaryFile dump;
         for (std::size_t n; (n = stream.read(buffer.data(), buffer.size())) > 0;) {

@@ -159,6 +159,7 @@ struct StoredStreamReader::Impl {
     DataReader& in;
     const BackupKey* key;
     bool decompress;
+    bool hash;
     std::string what;
     ZSTD_DCtx* zstd = nullptr;
     crypto_secretstream_xchacha20poly1305_state state{};
@@ -173,7 +174,8 @@ struct StoredStreamReader::Impl {
     Sha256 sha;
     std::string sha_hex;
 
-    Impl(DataReader& i, const BackupKey* k, bool d, std::string w) : in(i), key(k), decompress(d), what(std::move(w)) {}
+    Impl(DataReader& i, const BackupKey* k, Mode mode, std::string w)
+        : in(i), key(k), decompress(mode != Mode::check), hash(mode != Mode::read), what(std::move(w)) {}
     ~Impl() { ZSTD_freeDCtx(zstd); }
 
     [[noreturn]] void corrupt(const std::string& why) { throw DataError("backup " + what + ": " + why); }
@@ -186,7 +188,7 @@ struct StoredStreamReader::Impl {
             if (n == 0) break;
             got += n;
         }
-        sha.update(buffer, got);
+        if (hash) sha.update(buffer, got);
         stored += got;
         return got;
     }
@@ -266,14 +268,14 @@ struct StoredStreamReader::Impl {
 
     std::size_t finish() {
         finished = true;
-        sha_hex = sha.finish_hex();
+        if (hash) sha_hex = sha.finish_hex();
         return 0;
     }
 };
 
-StoredStreamReader::StoredStreamReader(DataReader& in, const BackupKey* key, bool decompress, std::string what)
-    : impl_(std::make_unique<Impl>(in, key, decompress, std::move(what))) {
-    if (decompress) {
+StoredStreamReader::StoredStreamReader(DataReader& in, const BackupKey* key, Mode mode, std::string what)
+    : impl_(std::make_unique<Impl>(in, key, mode, std::move(what))) {
+    if (impl_->decompress) {
         impl_->zstd = ZSTD_createDCtx();
         if (!impl_->zstd) throw std::runtime_error("zstd: cannot allocate a decompression context");
     }

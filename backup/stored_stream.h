@@ -36,9 +36,13 @@ private:
 
 class StoredStreamReader {
 public:
-    // `decompress` false: authenticate and checksum only (verify's first pass, cheap). Throws
-    // DataError on a tampered, truncated or corrupt stream, naming `what` (the backup id).
-    StoredStreamReader(DataReader& in, const BackupKey* key, bool decompress, std::string what);
+    enum class Mode {
+        check,       // authenticate and SHA-256 only, no decompression (restore's first pass, cheap)
+        read,        // authenticate and decompress; no SHA-256 (restore's second pass: already checked)
+        read_check,  // both (verify)
+    };
+    // Throws DataError on a tampered, truncated or corrupt stream, naming `what` (the backup id).
+    StoredStreamReader(DataReader& in, const BackupKey* key, Mode mode, std::string what);
     ~StoredStreamReader();
     // Up to `size` raw (decompressed) bytes; 0 once the whole stream has been read and authenticated.
     std::size_t read(void* buffer, std::size_t size);
@@ -47,7 +51,7 @@ public:
 
     std::uint64_t raw_bytes() const;
     std::uint64_t stored_bytes() const;
-    std::string sha256_hex() const;  // valid once read() returned 0
+    std::string sha256_hex() const;  // valid once read() returned 0, in the modes that hash
 
 private:
     struct Impl;

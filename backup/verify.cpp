@@ -14,7 +14,7 @@ namespace {
 
 void check_stream(const Repository& repository, const Manifest& manifest, const BackupKey* key, VerifyOutcome& out) {
     auto reader = repository.open_data(manifest.id, manifest.data_file);
-    StoredStreamReader stream(*reader, key, true, manifest.id);
+    StoredStreamReader stream(*reader, key, StoredStreamReader::Mode::read_check, manifest.id);
     const std::uint64_t raw = stream.drain();
     if (stream.stored_bytes() != manifest.stored_bytes)
         out.problems.push_back("stored size " + std::to_string(stream.stored_bytes()) + " bytes, manifest says " +

@@ -8,7 +8,8 @@
 # Without an argument (or AAITICTL) the release preset's build/release/cli/aaitictl is used, built if missing.
 # Each round runs, interleaved:
 #   backups:  pg_dump -Fc (its own gzip)  |  pg_dump -Fc -Z0 | zstd -T<nproc> -3  |  aaitictl backup create (encrypted)
-#   restores: pg_restore of the -Z0 dump  |  aaitictl restore --latest           (each into a fresh database)
+#   restores: pg_restore of the -Z0 dump  |  aaitictl restore --latest (streaming, the default)
+#             |  aaitictl restore --latest -j <nproc> (temporary file + pg_restore -j)   (each into a fresh database)
 # Prints medians and the ratios against the targets:
 #   backup <= 1.15x the zstd pipeline, restore <= 1.0x pg_restore, stored size within 10% of the zstd pipeline.
 set -euo pipefail
@@ -97,6 +98,8 @@ for round in $(seq 1 "$rounds"); do
   timed aaitictl_restore "'$aaitictl' restore --latest --db '$target' --repo '$repo' --key-file '$work/backup.key' --no-progress"
   rows_back=$(psql -At "$target" -c "SELECT count(*) FROM orders")
   [ "$rows_back" = "$rows" ] || { echo "backup_vs_pgdump: restored $rows_back orders, expected $rows" >&2; exit 1; }
+  target=$(fresh_db bench_restore_ours_jn)
+  timed aaitictl_restore_jn "'$aaitictl' restore --latest -j $threads --db '$target' --repo '$repo' --key-file '$work/backup.key' --no-progress"
 done
 
 zstd_size=$(stat -c %s "$work/dump.zst")
@@ -106,9 +109,10 @@ raw_size=$(stat -c %s "$work/plain.dump")
 echo
 printf 'sizes: raw dump %s, pg_dump -Fc %s, zstd pipeline %s, aaitictl (encrypted) %s\n' \
   "$(numfmt --to=iec "$raw_size")" "$(numfmt --to=iec "$gz_size")" "$(numfmt --to=iec "$zstd_size")" "$(numfmt --to=iec "$ours_size")"
-printf 'medians: pg_dump -Fc %.2f s, zstd pipeline %.2f s, aaitictl backup %.2f s; pg_restore %.2f s, aaitictl restore %.2f s\n' \
-  "$(median pg_dump_fc)" "$(median zstd_pipeline)" "$(median aaitictl_backup)" "$(median pg_restore)" "$(median aaitictl_restore)"
+printf 'medians: pg_dump -Fc %.2f s, zstd pipeline %.2f s, aaitictl backup %.2f s; pg_restore %.2f s, aaitictl restore %.2f s (-j N: %.2f s)\n' \
+  "$(median pg_dump_fc)" "$(median zstd_pipeline)" "$(median aaitictl_backup)" "$(median pg_restore)" "$(median aaitictl_restore)" "$(median aaitictl_restore_jn)"
 printf 'backup / zstd pipeline   = %.2f (target <= 1.15)\n' "$(echo "$(median aaitictl_backup) / $(median zstd_pipeline)" | bc -l)"
 printf 'backup / pg_dump -Fc     = %.2f\n' "$(echo "$(median aaitictl_backup) / $(median pg_dump_fc)" | bc -l)"
 printf 'restore / pg_restore     = %.2f (target <= 1.0)\n' "$(echo "$(median aaitictl_restore) / $(median pg_restore)" | bc -l)"
+printf 'restore -j %s / pg_restore = %.2f (temporary file)\n' "$threads" "$(echo "$(median aaitictl_restore_jn) / $(median pg_restore)" | bc -l)"
 printf 'stored size / zstd       = %.3f (target within 1.10)\n' "$(echo "$ours_size / $zstd_size" | bc -l)"

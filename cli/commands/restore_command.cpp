@@ -26,9 +26,10 @@ public:
         command_->add_flag("--create", options_.create, "Create the target database first");
         command_->add_flag("--force", options_.force, "Restore into a non-empty database, replacing the backup's objects");
         command_->add_option("--table", options_.tables, "Restore only this table (repeatable)")->type_name("TABLE");
-        command_->add_option("-j,--jobs", options_.jobs, "Parallel pg_restore jobs (> 1 decrypts to a temporary file first)")
-            ->check(CLI::Range(1, 64))
+        command_->add_option("-j,--jobs", options_.jobs,
+                             "Parallel pg_restore jobs (default 1, streaming; > 1 decrypts to a temporary file first)")
             ->capture_default_str()
+            ->check(CLI::Range(1, 64))
             ->type_name("N");
         command_->add_option("--repo", flags_.repository, "Backup repository directory (default: BACKUP_REPOSITORY)")
             ->type_name("DIR");

@@ -64,7 +64,7 @@ std::string store(const std::string& raw, const BackupKey* key, std::uint32_t ch
 
 std::string load(const std::string& stored, const BackupKey* key) {
     MemoryReader in(stored);
-    StoredStreamReader reader(in, key, true, "test");
+    StoredStreamReader reader(in, key, StoredStreamReader::Mode::read_check, "test");
     std::string raw;
     char buffer[5000];
     for (std::size_t n; (n = reader.read(buffer, sizeof buffer)) > 0;) raw.append(buffer, n);
@@ -90,7 +90,7 @@ TEST_CASE("stored stream: the checksum covers exactly the stored bytes", "[backu
     writer.write(raw.data(), raw.size());
     writer.finish();
     MemoryReader in(out.bytes);
-    StoredStreamReader reader(in, &key, false, "test");
+    StoredStreamReader reader(in, &key, StoredStreamReader::Mode::check, "test");
     reader.drain();
     CHECK(reader.sha256_hex() == writer.sha256_hex());
     CHECK(reader.stored_bytes() == out.bytes.size());
