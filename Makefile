@@ -23,7 +23,7 @@ release: deps
 	cmake --build --preset release
 
 run: release
-	./build/release/services/kit/aaiti-demo --listen 127.0.0.1:3000
+	@bash scripts/run-embedded.sh build/release
 
 test: deps
 	cmake --preset ci >/dev/null

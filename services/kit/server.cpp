@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "common/logging.h"
 #include "services/kit/internal/io_thread.h"
+#include "services/kit/io_context.h"
 
 namespace aaiti::kit {
 
@@ -51,7 +52,13 @@ asio::awaitable<void> accept_loop(IoThread& t) {
     }
 }
 
-void run_io_thread(IoThread& t) {
+// The I/O thread a handler runs on (services/kit/io_context.h).
+thread_local asio::io_context* t_current_io_context = nullptr;
+thread_local int t_current_io_thread_index = -1;
+
+void run_io_thread(IoThread& t, int index) {
+    t_current_io_context = &t.ioc;
+    t_current_io_thread_index = index;
     for (;;) {
         try {
             t.ioc.run();
@@ -64,6 +71,9 @@ void run_io_thread(IoThread& t) {
 }
 
 }  // namespace
+
+asio::io_context* current_io_context() noexcept { return t_current_io_context; }
+int current_io_thread_index() noexcept { return t_current_io_thread_index; }
 
 struct Server::Impl {
     explicit Impl(ServerOptions o) : core(std::move(o)) {}
@@ -116,6 +126,12 @@ Server& Server::route_async(std::string_view method, std::string_view path_templ
     return *this;
 }
 
+Server& Server::fallback_async(std::string route_label, AsyncHandler handler) {
+    impl_->core.fallback = {Dispatch::async, {}, std::move(handler)};
+    impl_->core.fallback_route = std::move(route_label);
+    return *this;
+}
+
 Server& Server::add_readiness_check(std::string name, ReadinessCheck check) {
     impl_->core.readiness.add(std::move(name), std::move(check));
     return *this;
@@ -148,6 +164,9 @@ void Server::Impl::bind_all() {
         asio::io_context probe_ioc;
         tcp::acceptor probe(probe_ioc);
         probe.open(endpoint.protocol(), ec);
+        // SO_REUSEADDR still refuses a port someone listens on, but not one held only by TIME_WAIT
+        // connections of a copy that just stopped: a restarted service must get its port back.
+        if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
         if (!ec) probe.bind(endpoint, ec);
         if (ec) fail("listen on", ec);
     }
@@ -176,10 +195,12 @@ void Server::start() {
     auto& core = impl_->core;
     impl_->bind_all();
     core.pool = std::make_unique<WorkerPool>(core.options.worker_threads, core.options.worker_queue_capacity);
+    int index = 0;
     for (auto& t : impl_->threads) {
         t->work.emplace(t->ioc.get_executor());
         asio::co_spawn(t->ioc, accept_loop(*t), asio::detached);
-        t->thread = std::thread([raw = t.get()] { run_io_thread(*raw); });
+        t->thread = std::thread([raw = t.get(), index] { run_io_thread(*raw, index); });
+        ++index;
     }
     impl_->started = true;
 }

@@ -42,6 +42,10 @@ public:
     Server& route_blocking(std::string_view method, std::string_view path_template, Handler handler);
     // Async: the handler calls the Responder once, from any thread.
     Server& route_async(std::string_view method, std::string_view path_template, AsyncHandler handler);
+    // Async handler for every request whose path matches no route (instead of 404): a reverse proxy's
+    // catch-all. `route_label` is its Request::route and its metrics route label ("proxy"). A path
+    // that matches a route with another method still gets 405.
+    Server& fallback_async(std::string route_label, AsyncHandler handler);
 
     Server& add_readiness_check(std::string name, ReadinessCheck check);
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "common/metrics.h"
@@ -25,6 +26,11 @@ struct ServerCore {
     metrics::Registry registry;
     HttpMetrics http_metrics;
     std::unique_ptr<WorkerPool> pool;  // created by Server::start()
+    // Server::fallback_async: serves paths no route matches (empty: 404).
+    Endpoint fallback;
+    std::string fallback_route;
+    // Metrics cache id of the fallback route (distinct from every router id and from k_unmatched).
+    static constexpr std::uint32_t k_fallback_route_id = 0xFFFFFF;
 
     std::atomic<bool> draining{false};
     std::atomic<std::size_t> open_connections{0};

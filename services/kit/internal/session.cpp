@@ -178,8 +178,17 @@ private:
 
         Response res;
         Router::Match match = core_.router.match(req->method, req->path);
+        std::uint32_t route_id = match.route_id;
+        std::string_view route_label = match.route ? std::string_view(*match.route) : k_unmatched_route;
         switch (match.outcome) {
             case Router::Outcome::not_found:
+                if (core_.fallback.async_handler) {
+                    req->route = core_.fallback_route;
+                    route_id = ServerCore::k_fallback_route_id;
+                    route_label = core_.fallback_route;
+                    res = co_await dispatch(core_.fallback, req);
+                    break;
+                }
                 res = kit_error(options_, 404, "not_found", "no route for " + req->method + " " + req->path, req->request_id);
                 break;
             case Router::Outcome::method_not_allowed:
@@ -197,8 +206,8 @@ private:
         const bool keep_alive = parser_->keep_alive() && !core_.draining.load(std::memory_order_relaxed);
         const std::size_t sent = co_await write_response(res, *req, keep_alive, ec);
         record_exchange(thread_.state, core_,
-                        {req->method, req->path, match.route_id, match.route ? std::string_view(*match.route) : k_unmatched_route,
-                         res.status, seconds_since(started), sent, req->request_id, req->trace_id, remote_});
+                        {req->method, req->path, route_id, route_label, res.status, seconds_since(started), sent,
+                         req->request_id, req->trace_id, remote_});
         if (ec) co_return false;
         if (!keep_alive) {
             co_await linger_close();

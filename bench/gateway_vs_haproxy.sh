@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# aaiti-gateway against HAProxy 2.6: both proxy GET /hello round-robin to the same two aaiti-demo
+# upstreams over keep-alive connections.
+#
+#   bench/gateway_vs_haproxy.sh [path/to/aaiti-gateway [path/to/aaiti-demo]]
+#
+# Environment: THREADS (gateway threads = HAProxy nbthread, default 2), UPSTREAM_THREADS (1 each),
+# DURATION (per wrk run, 10s), ROUNDS (per connection count, 3), CONNECTIONS ("100 1000").
+# Without arguments the release builds are used, built first if missing.
+# The gateway runs as it would in production except for logging: --no-access-log (HAProxy logs
+# nothing either), rate limiting against a local in-memory redis-server started here, and a valid
+# access token in every request (so JWT verification and the Redis round trip are measured).
+# HAProxy: `http-reuse always`, no logging, the same timeouts. Rounds are interleaved (haproxy,
+# gateway, ...); the summary uses medians. Targets (exit 1 if missed): gateway/haproxy req/s >= 1.0
+# at 100 connections, gateway p99 <= 10 ms at 1000 connections, errors = 0, gateway RSS <= 64 MiB.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+gateway=${1:-${AAITI_GATEWAY:-$here/build/release/services/gateway/aaiti-gateway}}
+demo=${2:-${AAITI_DEMO:-$here/build/release/services/kit/aaiti-demo}}
+threads=${THREADS:-2}
+upstream_threads=${UPSTREAM_THREADS:-1}
+duration=${DURATION:-10s}
+rounds=${ROUNDS:-3}
+connections=${CONNECTIONS:-"100 1000"}
+secret=bench-secret-not-for-production-0123456789
+
+for tool in wrk haproxy curl python3 redis-server; do
+  command -v "$tool" >/dev/null || { echo "gateway_vs_haproxy: $tool is not installed (scripts/install-deps.sh)" >&2; exit 69; }
+done
+if [ ! -x "$gateway" ] || [ ! -x "$demo" ]; then
+  echo "gateway_vs_haproxy: building release aaiti-gateway and aaiti-demo (cmake --preset release)" >&2
+  (cd "$here" && cmake --preset release >/dev/null && cmake --build --preset release --target aaiti-gateway aaiti-demo)
+fi
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 8192 ]; then
+  echo "gateway_vs_haproxy: open-file limit $(ulimit -n) is too low for 1000 connections" >&2
+  exit 69
+fi
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() {
+  for _ in $(seq 1 100); do curl -fsS -o /dev/null "${@:2}" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "gateway_vs_haproxy: nothing answers $1; logs:" >&2
+  tail -n 5 "$work"/*.log >&2 || true
+  return 1
+}
+
+# --- two upstreams ---
+up_ports=()
+for i in 1 2; do
+  p=$(free_port)
+  "$demo" --listen "127.0.0.1:$p" --threads "$upstream_threads" --no-access-log --log-level warn 2>"$work/demo$i.log" >/dev/null &
+  pids+=($!)
+  up_ports+=("$p")
+  wait_http "http://127.0.0.1:$p/hello"
+done
+
+# --- Redis for the rate limiter (in memory), limits high enough never to refuse ---
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+# An access token signed with the bench secret (HS256, kid as common/jwt.h derives it).
+token=$(python3 - "$secret" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+secret = sys.argv[1].encode()
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+kid = hashlib.sha256(secret).hexdigest()[:16]
+header = b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": kid}, separators=(",", ":")).encode())
+now = int(time.time())
+claims = {"sub": "bench", "username": "bench", "role": "trader", "jti": "j", "sid": "bench-session", "typ": "access",
+          "iat": now - 5, "exp": now + 3600}
+payload = b64(json.dumps(claims, separators=(",", ":")).encode())
+sig = b64(hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+print(f"{header}.{payload}.{sig}")
+PY
+)
+
+# --- the gateway ---
+gw_port=$(free_port)
+JWT_SECRET=$secret REDIS_URL="redis://127.0.0.1:$redis_port" RATE_LIMIT_MAX=1000000000 RATE_LIMIT_WINDOW=1s \
+  "$gateway" --listen "127.0.0.1:$gw_port" --threads "$threads" --no-access-log --log-level warn \
+  --route "/hello=http://127.0.0.1:${up_ports[0]},http://127.0.0.1:${up_ports[1]}" 2>"$work/gateway.log" >/dev/null &
+gw_pid=$!
+pids+=($gw_pid)
+gw_url="http://127.0.0.1:$gw_port/hello"
+wait_http "$gw_url" -H "Authorization: Bearer $token"
+
+# --- HAProxy, the equivalent configuration ---
+hap_port=$(free_port)
+cat >"$work/haproxy.cfg" <<CONF
+global
+  nbthread $threads
+  maxconn 8000
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 60s
+  timeout server 30s
+  timeout http-keep-alive 60s
+  option http-keep-alive
+frontend fe
+  bind 127.0.0.1:$hap_port
+  default_backend be
+backend be
+  balance roundrobin
+  http-reuse always
+  server a 127.0.0.1:${up_ports[0]}
+  server b 127.0.0.1:${up_ports[1]}
+CONF
+haproxy -f "$work/haproxy.cfg" 2>"$work/haproxy.log" &
+pids+=($!)
+hap_url="http://127.0.0.1:$hap_port/hello"
+wait_http "$hap_url"
+
+measure() {
+  local url=$1 conns=$2 out
+  out=$(wrk -t2 -c"$conns" -d"$duration" --latency -H "Authorization: Bearer $token" "$url")
+  echo "$out" >>"$work/wrk.log"
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec:/ { rps = $2 }
+    $1 == "99%" { p99 = ms($2) }
+    /Socket errors:/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
+    /Non-2xx or 3xx responses:/ { errors += $5 }
+    END { printf "%.0f %.3f %d\n", rps, p99, errors }' <<<"$out"
+}
+rss_mib() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
+echo "gateway_vs_haproxy: aaiti-gateway $gateway vs $(haproxy -v | head -1 | awk '{print "HAProxy", $3}'), $threads threads each,"
+echo "  2 aaiti-demo upstreams ($upstream_threads thread each), wrk -t2 -d$duration, $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+wrk -t2 -c100 -d2s "$hap_url" >/dev/null
+wrk -t2 -c100 -d2s -H "Authorization: Bearer $token" "$gw_url" >/dev/null
+
+declare -A all_rps all_p99 sum_err
+printf '%-8s %6s %6s %12s %10s %7s\n' proxy conns round req/s p99_ms errors
+for conns in $connections; do
+  for round in $(seq 1 "$rounds"); do
+    for proxy in haproxy gateway; do
+      url=$hap_url
+      [ "$proxy" = gateway ] && url=$gw_url
+      read -r rps p99 err < <(measure "$url" "$conns")
+      printf '%-8s %6s %6s %12s %10s %7s\n' "$proxy" "$conns" "$round" "$rps" "$p99" "$err"
+      key="$proxy/$conns"
+      all_rps[$key]="${all_rps[$key]:-} $rps"
+      all_p99[$key]="${all_p99[$key]:-} $p99"
+      sum_err[$key]=$(( ${sum_err[$key]:-0} + err ))
+    done
+  done
+done
+
+median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+declare -A med_rps med_p99
+echo
+echo "medians over $rounds rounds:"
+for conns in $connections; do
+  for proxy in haproxy gateway; do
+    key="$proxy/$conns"
+    med_rps[$key]=$(median "${all_rps[$key]}")
+    med_p99[$key]=$(median "${all_p99[$key]}")
+    awk -v s="$proxy" -v c="$conns" -v r="${med_rps[$key]}" -v p="${med_p99[$key]}" -v e="${sum_err[$key]}" \
+      'BEGIN { printf "  %-8s %5s conns: %10.0f req/s  p99 %8.3f ms  errors %d\n", s, c, r, p, e }'
+  done
+done
+rss=$(rss_mib "$gw_pid")
+
+status=0
+verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == ">=") ? v >= t : v <= t; print ok ? "PASS" : "MISS" }'; }
+first=$(echo "$connections" | awk '{ print $1 }')
+last=$(echo "$connections" | awk '{ print $NF }')
+errors=0
+for conns in $connections; do errors=$(( errors + ${sum_err[gateway/$conns]} + ${sum_err[haproxy/$conns]} )); done
+echo
+echo "ratios and targets (load after: $(cut -d' ' -f1-3 /proc/loadavg)):"
+for conns in $connections; do
+  ratio=$(awk -v g="${med_rps[gateway/$conns]}" -v h="${med_rps[haproxy/$conns]}" 'BEGIN { printf "%.3f", g / h }')
+  if [ "$conns" = "$first" ]; then
+    v=$(verdict "$ratio" 1.0 ">="); [ "$v" = PASS ] || status=1
+    echo "  gateway/haproxy req/s at $conns conns:  $ratio  (target >= 1.0)  $v"
+  else
+    echo "  gateway/haproxy req/s at $conns conns:  $ratio"
+  fi
+done
+v=$(verdict "${med_p99[gateway/$last]}" 10 "<="); [ "$v" = PASS ] || status=1
+echo "  gateway p99 at $last conns:            ${med_p99[gateway/$last]} ms  (target <= 10 ms)  $v"
+v=$(verdict "$errors" 0 "<="); [ "$v" = PASS ] || status=1
+echo "  socket errors + non-2xx, all runs:    $errors  (target 0)  $v"
+v=$(verdict "$rss" 64 "<="); [ "$v" = PASS ] || status=1
+echo "  gateway peak RSS:                     $rss MiB  (target <= 64)  $v"
+exit $status

@@ -1,0 +1,137 @@
+#include "services/gateway/proxy_headers.h"
+
+#include "services/kit/headers.h"
+
+namespace aaiti::gateway {
+
+namespace {
+
+// Does the comma-separated token list `list` contain `name` (case-insensitive)?
+bool list_contains(std::string_view list, std::string_view name) noexcept {
+    while (!list.empty()) {
+        auto comma = list.find(',');
+        std::string_view item = list.substr(0, comma);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        if (kit::iequals(item, name)) return true;
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) noexcept {
+    return s.size() >= prefix.size() && kit::iequals(s.substr(0, prefix.size()), prefix);
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+    out.append(name);
+    out.append(": ");
+    out.append(value);
+    out.append("\r\n");
+}
+
+}  // namespace
+
+bool is_hop_by_hop(std::string_view name, std::string_view connection_value) noexcept {
+    static constexpr std::string_view fixed[] = {"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"};
+    for (auto f : fixed)
+        if (kit::iequals(name, f)) return true;
+    if (starts_with_ci(name, "proxy-")) return true;
+    return !connection_value.empty() && list_contains(connection_value, name);
+}
+
+bool is_kit_response_field(std::string_view name) noexcept {
+    static constexpr std::string_view fields[] = {"content-length", "content-type", "date", "x-request-id", "traceparent",
+                                                  "x-content-type-options", "x-frame-options", "referrer-policy"};
+    for (auto f : fields)
+        if (kit::iequals(name, f)) return true;
+    return false;
+}
+
+std::string_view client_ip(std::string_view remote) noexcept {
+    if (!remote.empty() && remote.front() == '[') {
+        auto close = remote.find(']');
+        return close == std::string_view::npos ? remote : remote.substr(1, close - 1);
+    }
+    auto colon = remote.rfind(':');
+    return colon == std::string_view::npos ? remote : remote.substr(0, colon);
+}
+
+std::string build_upstream_head(const kit::Request& req, const ForwardContext& ctx) {
+    std::string out;
+    out.reserve(256 + req.target.size() + req.headers.size() * 48);
+    out.append(req.method);
+    out.push_back(' ');
+    // An absolute-form target ("GET http://host/x") goes upstream in origin form.
+    if (!req.target.empty() && req.target.front() == '/') {
+        out.append(req.target);
+    } else {
+        out.append(req.path);
+        if (!req.query.empty()) {
+            out.push_back('?');
+            out.append(req.query);
+        }
+    }
+    out.append(" HTTP/1.1\r\n");
+
+    // Every Connection field counts (a message may repeat it): join their values.
+    std::string connection;
+    for (const auto& h : req.headers)
+        if (kit::iequals(h.name, "connection")) {
+            if (!connection.empty()) connection += ',';
+            connection += h.value;
+        }
+    std::string_view forwarded_for;
+    bool have_host = false;
+    for (const auto& h : req.headers) {
+        const std::string_view name = h.name;
+        if (is_hop_by_hop(name, connection)) continue;
+        // The kit has de-chunked and bounded the body; we frame it ourselves. 100-continue was
+        // answered by the kit already. Identity, ids and trace context are the gateway's to set.
+        if (kit::iequals(name, "content-length") || kit::iequals(name, "expect") || kit::iequals(name, "x-user-id") ||
+            kit::iequals(name, "x-user-role") || kit::iequals(name, "x-request-id") || kit::iequals(name, "traceparent") ||
+            kit::iequals(name, "x-forwarded-proto"))
+            continue;
+        if (kit::iequals(name, "x-forwarded-for")) {
+            if (forwarded_for.empty()) forwarded_for = h.value;  // the first; appended to below
+            continue;
+        }
+        if (kit::iequals(name, "host")) have_host = true;
+        append_field(out, name, h.value);
+    }
+    if (!have_host) append_field(out, "Host", ctx.upstream_host);
+
+    const std::string_view ip = client_ip(req.remote_address);
+    out.append("X-Forwarded-For: ");
+    if (!forwarded_for.empty()) {
+        out.append(forwarded_for);
+        out.append(", ");
+    }
+    out.append(ip);
+    out.append("\r\n");
+    append_field(out, "X-Forwarded-Proto", "http");
+    append_field(out, "X-Request-Id", req.request_id);
+    // The gateway's span is the upstream's parent.
+    out.append("traceparent: 00-");
+    out.append(req.trace_id);
+    out.push_back('-');
+    out.append(req.span_id);
+    out.push_back('-');
+    out.append(req.trace_flags);
+    out.append("\r\n");
+    if (!ctx.user_id.empty()) {
+        append_field(out, "X-User-Id", ctx.user_id);
+        append_field(out, "X-User-Role", ctx.user_role);
+    }
+    const bool body_method = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+    if (!req.body.empty() || body_method) {
+        out.append("Content-Length: ");
+        out.append(std::to_string(req.body.size()));
+        out.append("\r\n");
+    }
+    out.append("\r\n");
+    return out;
+}
+
+}  // namespace aaiti::gateway

@@ -1,0 +1,424 @@
+// The Redis-backed rate limiter: one non-blocking hiredis connection per kit I/O thread, driven by
+// that thread's io_context through a small adapter on the connection's fd (hiredis 0.14 ships no
+// Asio adapter), pipelined (hiredis queues commands; replies come back in order). One EVALSHA per
+// request does both sliding windows (IP, user) and the revocation EXISTS.
+//
+// Redis unreachable (refused, reset, no reply within k_reply_timeout) -> the request is decided by
+// the in-process LocalRateLimiter, a metric and a log line say so, and the connection is retried
+// with exponential back-off.
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <optional>
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include "common/error.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "common/redis.h"
+#include "common/revocation.h"
+#include "services/gateway/rate_limiter.h"
+#include "services/kit/io_context.h"
+
+namespace aaiti::gateway {
+
+namespace asio = kit::internal::asio;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto k_connect_timeout = std::chrono::milliseconds(1000);
+constexpr auto k_reply_timeout = std::chrono::milliseconds(500);
+constexpr auto k_backoff_min = std::chrono::milliseconds(100);
+constexpr auto k_backoff_max = std::chrono::milliseconds(5000);
+
+// KEYS: ip counter base, user counter base ('' = none), revocation key ('' = none).
+// ARGV: window ms, max. Returns {allowed, remaining, reset_seconds, revoked}.
+// Sliding window counter: the previous fixed window's count weighted by its remaining overlap plus
+// the current one. Redis's clock (TIME) so every gateway instance agrees on the windows. Counter keys
+// are built in the script (fine on a single Redis; not cluster-safe).
+constexpr const char* k_script = R"lua(
+local window = tonumber(ARGV[1])
+local max = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local idx = math.floor(now / window)
+local elapsed = (now % window) / window
+local revoked = 0
+if KEYS[3] ~= '' and redis.call('EXISTS', KEYS[3]) == 1 then revoked = 1 end
+local allowed = 1
+local remaining = max
+for i = 1, 2 do
+  if KEYS[i] ~= '' then
+    local cur = tonumber(redis.call('GET', KEYS[i] .. ':' .. idx) or '0')
+    local prev = tonumber(redis.call('GET', KEYS[i] .. ':' .. (idx - 1)) or '0')
+    local used = prev * (1 - elapsed) + cur
+    if used + 1 > max then
+      allowed = 0
+      remaining = 0
+    else
+      local r = math.floor(max - (used + 1))
+      if r < remaining then remaining = r end
+    end
+  end
+end
+if allowed == 1 and revoked == 0 then
+  for i = 1, 2 do
+    if KEYS[i] ~= '' then
+      local k = KEYS[i] .. ':' .. idx
+      if redis.call('INCR', k) == 1 then redis.call('PEXPIRE', k, window * 2) end
+    end
+  end
+end
+return {allowed, remaining, math.ceil((window - now % window) / 1000), revoked}
+)lua";
+
+std::string sha1_hex(std::string_view text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha1(), nullptr) != 1) throw ConfigError("SHA-1 unavailable");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < n; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 15];
+    }
+    return out;
+}
+
+struct Shared {
+    redis::Address address;
+    std::int64_t window_ms;
+    std::int64_t max;
+    std::string sha;
+    LocalRateLimiter local;
+    metrics::Gauge& connected;
+    metrics::Counter& local_decisions;
+    Shared(redis::Address a, std::chrono::milliseconds window, std::int64_t m, metrics::Registry& reg)
+        : address(std::move(a)),
+          window_ms(window.count()),
+          max(m),
+          sha(sha1_hex(k_script)),
+          local(window, m),
+          connected(reg.gauge("gateway_rate_limiter_redis_connections", "I/O threads with a live Redis connection.").get()),
+          local_decisions(reg.counter("gateway_rate_limiter_local_decisions_total",
+                                      "Requests decided by the in-process limiter because Redis was unreachable.")
+                              .get()) {}
+};
+
+class Link;
+
+// One request's check in flight; owned by hiredis (privdata) until its reply callback.
+struct Pending {
+    Link* link;
+    std::string ip_key, user_key, revocation_key;
+    std::function<void(RateDecision)> done;
+    bool retried_with_eval = false;
+};
+
+class Link : public std::enable_shared_from_this<Link> {
+public:
+    Link(Shared& shared, asio::io_context& ioc) : shared_(shared), ioc_(ioc), retry_timer_(ioc), watch_timer_(ioc) {}
+
+    ~Link() { shut(); }
+
+    void shut() {
+        closing_ = true;
+        retry_timer_.cancel();
+        watch_timer_.cancel();
+        if (ac_) redisAsyncFree(ac_);  // pending callbacks get a null reply; cleanup() releases the fd
+        ac_ = nullptr;
+    }
+
+    void check(const RateQuery& q, std::function<void(RateDecision)> done) {
+        auto p = std::make_unique<Pending>();
+        p->link = this;
+        p->ip_key = "aaiti:rl:ip:" + std::string(q.client_ip);
+        if (!q.user_id.empty()) p->user_key = "aaiti:rl:user:" + std::string(q.user_id);
+        if (!q.session_id.empty()) p->revocation_key = revocation::session_key(q.session_id);
+        p->done = std::move(done);
+        if (!ac_ && !closing_ && !retry_scheduled_) connect();
+        // While connecting, hiredis queues the command and writes it once connected; a failed
+        // connect answers it with a null reply (decided locally).
+        if (!ac_) {
+            decide_locally(*p);
+            return;
+        }
+        send(std::move(p), false);
+    }
+
+private:
+    void send(std::unique_ptr<Pending> p, bool with_eval) {
+        const std::string window = std::to_string(shared_.window_ms), max = std::to_string(shared_.max);
+        const char* argv[8];
+        std::size_t len[8];
+        int n = 0;
+        auto add = [&](std::string_view s) {
+            argv[n] = s.data();
+            len[n] = s.size();
+            ++n;
+        };
+        add(with_eval ? "EVAL" : "EVALSHA");
+        add(with_eval ? std::string_view(k_script) : std::string_view(shared_.sha));
+        add("3");
+        add(p->ip_key);
+        add(p->user_key);
+        add(p->revocation_key);
+        add(window);
+        add(max);
+        p->retried_with_eval = with_eval;
+        Pending* raw = p.release();
+        if (redisAsyncCommandArgv(ac_, &Link::on_reply, raw, n, argv, len) != REDIS_OK) {
+            std::unique_ptr<Pending> back(raw);
+            decide_locally(*back);
+            return;
+        }
+        if (pending_++ == 0) last_progress_ = SteadyClock::now();
+        arm_watch();
+    }
+
+    void decide_locally(Pending& p) {
+        shared_.local_decisions.inc();
+        RateDecision d = shared_.local.check(p.ip_key, p.user_key, std::chrono::system_clock::now());
+        p.done(d);
+    }
+
+    static void on_reply(redisAsyncContext*, void* r, void* privdata) {
+        std::unique_ptr<Pending> p(static_cast<Pending*>(privdata));
+        Link& self = *p->link;
+        if (self.pending_ > 0) --self.pending_;
+        self.last_progress_ = SteadyClock::now();
+        auto* reply = static_cast<redisReply*>(r);
+        if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 4) {
+            RateDecision d;
+            d.limit = self.shared_.max;
+            d.allowed = reply->element[0]->integer == 1;
+            d.remaining = reply->element[1]->integer;
+            d.reset_seconds = reply->element[2]->integer;
+            d.revoked = reply->element[3]->integer == 1;
+            p->done(d);
+            return;
+        }
+        // The script cache was flushed (Redis restarted under the same connection, SCRIPT FLUSH):
+        // this once, send the script itself, which also caches it again.
+        if (reply && reply->type == REDIS_REPLY_ERROR && std::string_view(reply->str, reply->len).substr(0, 8) == "NOSCRIPT" &&
+            !p->retried_with_eval && self.ac_ && self.connected_) {
+            self.send(std::move(p), true);
+            return;
+        }
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            logging::warn("gateway: rate-limit script failed; deciding locally", {{"error", std::string(reply->str, reply->len)}});
+        self.decide_locally(*p);
+    }
+
+    void connect() {
+        const auto& a = shared_.address;
+        ac_ = a.unix_socket.empty() ? redisAsyncConnect(a.host.c_str(), a.port) : redisAsyncConnectUnix(a.unix_socket.c_str());
+        if (!ac_ || ac_->err) {
+            if (ac_) redisAsyncFree(ac_);
+            ac_ = nullptr;
+            went_down("cannot start a connection");
+            return;
+        }
+        ac_->data = this;
+        fd_.emplace(ioc_, ac_->c.fd);
+        ac_->ev.data = this;
+        ac_->ev.addRead = [](void* d) { static_cast<Link*>(d)->watch(true, true); };
+        ac_->ev.delRead = [](void* d) { static_cast<Link*>(d)->watch(true, false); };
+        ac_->ev.addWrite = [](void* d) { static_cast<Link*>(d)->watch(false, true); };
+        ac_->ev.delWrite = [](void* d) { static_cast<Link*>(d)->watch(false, false); };
+        ac_->ev.cleanup = [](void* d) { static_cast<Link*>(d)->cleanup(); };
+        redisAsyncSetConnectCallback(ac_, [](const redisAsyncContext* c, int status) {
+            auto* self = static_cast<Link*>(c->data);
+            if (status == REDIS_OK) {
+                self->connected_ = true;
+                self->retry_timer_.cancel();
+                self->backoff_ = k_backoff_min;
+                self->shared_.connected.inc();
+                if (self->announced_down_) logging::info("gateway: Redis reachable again; shared rate limiting resumed");
+                self->announced_down_ = false;
+            } else {
+                self->went_down(c->errstr ? c->errstr : "connect failed");
+            }
+        });
+        redisAsyncSetDisconnectCallback(ac_, [](const redisAsyncContext* c, int) {
+            auto* self = static_cast<Link*>(c->data);
+            self->went_down(c->err ? (c->errstr ? c->errstr : "disconnected") : "disconnected");
+        });
+        // Queued now, written once the connection is up, ahead of any EVALSHA.
+        if (!a.password.empty()) {
+            if (a.username.empty())
+                redisAsyncCommand(ac_, nullptr, nullptr, "AUTH %b", a.password.data(), a.password.size());
+            else
+                redisAsyncCommand(ac_, nullptr, nullptr, "AUTH %b %b", a.username.data(), a.username.size(), a.password.data(),
+                                  a.password.size());
+        }
+        if (a.database != 0) redisAsyncCommand(ac_, nullptr, nullptr, "SELECT %d", a.database);
+        redisAsyncCommand(ac_, nullptr, nullptr, "SCRIPT LOAD %s", k_script);
+        // hiredis 0.14 has no connect timeout for async contexts.
+        retry_timer_.expires_after(k_connect_timeout);
+        retry_timer_.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
+            auto self = w.lock();
+            if (ec || !self || self->connected_ || !self->ac_) return;
+            redisAsyncContext* c = self->ac_;
+            redisAsyncFree(c);  // cleanup() clears ac_
+            self->went_down("connect timeout");
+        });
+    }
+
+    // A link that was up (or trying) is down: count it, say so once, retry after the back-off.
+    void went_down(const std::string& why) {
+        if (connected_) shared_.connected.dec();
+        connected_ = false;
+        pending_ = 0;
+        if (closing_ || retry_scheduled_) return;
+        if (!announced_down_) {
+            logging::warn("gateway: Redis unreachable; the in-process rate limiter takes over until it is back",
+                          {{"redis", shared_.address.unix_socket.empty()
+                                         ? shared_.address.host + ":" + std::to_string(shared_.address.port)
+                                         : shared_.address.unix_socket},
+                           {"error", why}});
+            announced_down_ = true;
+        }
+        retry_scheduled_ = true;
+        retry_timer_.expires_after(backoff_);
+        backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, k_backoff_max);
+        retry_timer_.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
+            auto self = w.lock();
+            if (!self) return;
+            self->retry_scheduled_ = false;
+            if (!ec && !self->closing_ && !self->ac_) self->connect();
+        });
+    }
+
+    // Replies overdue (Redis stopped answering without closing): drop the connection, so the
+    // waiting requests are decided locally instead of hanging.
+    void arm_watch() {
+        if (watch_armed_) return;
+        watch_armed_ = true;
+        watch_timer_.expires_after(k_reply_timeout);
+        watch_timer_.async_wait([w = weak_from_this()](const boost::system::error_code& ec) {
+            auto self = w.lock();
+            if (!self) return;
+            self->watch_armed_ = false;
+            if (ec || !self->ac_ || self->pending_ == 0) return;
+            if (SteadyClock::now() - self->last_progress_ >= k_reply_timeout) {
+                // Not redisAsyncDisconnect: it waits for the pending replies, which is the problem.
+                // Freeing answers them with null (decided locally) and closes the fd.
+                redisAsyncFree(self->ac_);
+                self->went_down("no reply within " + std::to_string(k_reply_timeout.count()) + " ms");
+                return;
+            }
+            self->arm_watch();
+        });
+    }
+
+    void watch(bool read, bool on) {
+        (read ? reading_ : writing_) = on;
+        if (on) arm(read);
+    }
+
+    void arm(bool read) {
+        bool& armed = read ? read_armed_ : write_armed_;
+        if (armed || !fd_) return;
+        armed = true;
+        fd_->async_wait(read ? asio::posix::stream_descriptor::wait_read : asio::posix::stream_descriptor::wait_write,
+                        [w = weak_from_this(), read](const boost::system::error_code& ec) {
+                            auto self = w.lock();
+                            if (!self) return;
+                            (read ? self->read_armed_ : self->write_armed_) = false;
+                            if (ec || !self->ac_ || !(read ? self->reading_ : self->writing_)) return;
+                            if (read)
+                                redisAsyncHandleRead(self->ac_);
+                            else
+                                redisAsyncHandleWrite(self->ac_);
+                            if (self->ac_ && (read ? self->reading_ : self->writing_)) self->arm(read);
+                        });
+    }
+
+    // hiredis frees the context: stop watching its fd (hiredis closes it, not us).
+    void cleanup() {
+        reading_ = writing_ = false;
+        if (fd_) {
+            boost::system::error_code ec;
+            fd_->cancel(ec);
+            fd_->release();
+            fd_.reset();
+        }
+        ac_ = nullptr;
+    }
+
+    Shared& shared_;
+    asio::io_context& ioc_;
+    redisAsyncContext* ac_ = nullptr;
+    std::optional<asio::posix::stream_descriptor> fd_;
+    asio::steady_timer retry_timer_;
+    asio::steady_timer watch_timer_;
+    std::chrono::milliseconds backoff_ = k_backoff_min;
+    SteadyClock::time_point last_progress_ = SteadyClock::now();
+    std::size_t pending_ = 0;
+    bool connected_ = false;
+    bool reading_ = false, writing_ = false, read_armed_ = false, write_armed_ = false, watch_armed_ = false;
+    bool retry_scheduled_ = false;
+    bool announced_down_ = false;
+    bool closing_ = false;
+};
+
+class RedisRateLimiter final : public RateLimiter {
+public:
+    RedisRateLimiter(redis::Address address, std::chrono::milliseconds window, std::int64_t max, unsigned threads,
+                     metrics::Registry& registry)
+        : shared_(std::move(address), window, max, registry), links_(threads) {}
+
+    ~RedisRateLimiter() override {
+        // Runs after the server stopped (its I/O threads are joined): nothing else touches the links.
+        for (auto& l : links_)
+            if (l) l->shut();
+    }
+
+    void check(const RateQuery& query, std::function<void(RateDecision)> done) override {
+        const int t = kit::current_io_thread_index();
+        asio::io_context* ioc = kit::current_io_context();
+        if (t < 0 || static_cast<std::size_t>(t) >= links_.size() || !ioc) {
+            shared_.local_decisions.inc();
+            done(shared_.local.check("aaiti:rl:ip:" + std::string(query.client_ip),
+                                     query.user_id.empty() ? std::string() : "aaiti:rl:user:" + std::string(query.user_id),
+                                     std::chrono::system_clock::now()));
+            return;
+        }
+        auto& link = links_[static_cast<std::size_t>(t)];
+        if (!link) link = std::make_shared<Link>(shared_, *ioc);
+        link->check(query, std::move(done));
+    }
+
+private:
+    Shared shared_;
+    std::vector<std::shared_ptr<Link>> links_;  // one per I/O thread, created on its thread
+};
+
+// No Redis configured: this process alone.
+class LocalOnlyRateLimiter final : public RateLimiter {
+public:
+    LocalOnlyRateLimiter(std::chrono::milliseconds window, std::int64_t max) : local_(window, max) {}
+    void check(const RateQuery& q, std::function<void(RateDecision)> done) override {
+        done(local_.check("aaiti:rl:ip:" + std::string(q.client_ip), q.user_id.empty() ? std::string() : "aaiti:rl:user:" + std::string(q.user_id),
+                          std::chrono::system_clock::now()));
+    }
+
+private:
+    LocalRateLimiter local_;
+};
+
+}  // namespace
+
+std::unique_ptr<RateLimiter> make_rate_limiter(const std::string& redis_url, std::chrono::milliseconds window, std::int64_t max,
+                                               unsigned io_threads, metrics::Registry& registry) {
+    if (redis_url.empty()) return std::make_unique<LocalOnlyRateLimiter>(window, max);
+    return std::make_unique<RedisRateLimiter>(redis::parse_url(redis_url), window, max, io_threads, registry);
+}
+
+}  // namespace aaiti::gateway

@@ -1,0 +1,60 @@
+#pragma once
+// The gateway's HTTP/1.1 client to its upstreams: non-blocking, on the kit's I/O threads, with a
+// keep-alive connection pool per I/O thread and per upstream (no locks: each pool is touched only
+// by its thread). Beast lives in upstream_client.cpp only; this header is Beast-free.
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "services/gateway/gateway_options.h"
+#include "services/kit/response.h"
+
+namespace aaiti::gateway {
+
+struct ExchangeResult {
+    enum class Kind {
+        response,       // `response` holds what the upstream answered
+        connect_error,  // no connection (refused, unreachable, connect timeout): nothing was sent
+        timeout,        // sent, but no complete response within response_timeout
+        failed,         // the exchange broke (reset mid-response, malformed or oversized response)
+    };
+    Kind kind = Kind::failed;
+    kit::Response response;
+    std::string detail;  // for logs
+};
+
+struct ClientLimits {
+    std::chrono::milliseconds connect_timeout{2000};
+    std::chrono::milliseconds response_timeout{30000};
+    std::size_t response_body_limit = 64 * 1024 * 1024;
+    std::size_t idle_per_upstream = 1024;
+};
+
+class UpstreamClient {
+public:
+    // Resolves every upstream now (a startup cost; throws ConfigError for a name that does not
+    // resolve). `io_threads`: the server's I/O thread count (one pool set each).
+    UpstreamClient(const std::vector<UpstreamAddress>& upstreams, unsigned io_threads, ClientLimits limits);
+    ~UpstreamClient();  // closes pooled connections: destroy before the kit Server (after stop())
+    UpstreamClient(const UpstreamClient&) = delete;
+    UpstreamClient& operator=(const UpstreamClient&) = delete;
+
+    using Done = std::function<void(ExchangeResult)>;
+    // Call on a kit I/O thread. Sends `head` + `body` to upstream `index` (a pooled connection, or a
+    // new one) and calls `done` once, on this same thread. `body` must stay valid until then.
+    // `head_request`: the response has no body whatever its Content-Length says.
+    void send(std::size_t index, std::string head, std::string_view body, bool head_request, Done done);
+
+    // The calling kit I/O thread's index (0..io_threads-1), -1 elsewhere.
+    static int io_thread_index() noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace aaiti::gateway

@@ -1,0 +1,246 @@
+// Proxying through a real gateway to real upstreams: methods, bodies, headers, limits, errors.
+#include <catch2/catch.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "tests/gateway/gateway_test_support.h"
+#include "tests/support/network.h"
+
+using namespace aaiti::gateway;
+using namespace aaiti::gateway::test;
+
+TEST_CASE("GET, POST and PUT are proxied with their bodies, query and end-to-end headers") {
+    TestUpstream up("a");
+    Gateway gw(test_gateway_options({route("/api/svc", {&up})}));
+    gw.start();
+
+    auto get = http(gw.port(), "GET", "/api/svc/echo?x=1&y=two", {{"X-Custom", "v1"}, {"Accept", "text/plain"}});
+    REQUIRE(get.status == 200);
+    auto e = parse_echo(get.body);
+    CHECK(e["method"] == "GET");
+    CHECK(e["path"] == "/api/svc/echo");
+    CHECK(e["query"] == "x=1&y=two");
+    CHECK(e["header:x-custom"] == "v1");
+    CHECK(e["header:accept"] == "text/plain");
+    CHECK(e["header:host"] == "gw.test");
+    CHECK(get.header("X-Upstream") == "a");
+    CHECK(get.header("X-End-To-End") == "kept");
+
+    for (const char* method : {"POST", "PUT"}) {
+        const std::string body = std::string(R"({"symbol":"BTC","qty":)") + (method[1] == 'O' ? "1" : "2") + "}";
+        auto r = http(gw.port(), method, "/api/svc/echo", {{"Content-Type", "application/json"}}, body);
+        REQUIRE(r.status == 200);
+        auto m = parse_echo(r.body);
+        CHECK(m["method"] == method);
+        CHECK(m["body"] == body);
+        CHECK(m["header:content-type"] == "application/json");
+        CHECK(m["header:content-length"] == std::to_string(body.size()));
+    }
+    // A larger body (not a multiple of any buffer size) arrives intact.
+    std::string big(300'001, 'z');
+    auto r = http(gw.port(), "POST", "/api/svc/echo", {}, big);
+    REQUIRE(r.status == 200);
+    CHECK(parse_echo(r.body)["body"] == big);
+}
+
+TEST_CASE("hop-by-hop headers are removed both ways; X-Forwarded-*, X-Request-Id and traceparent are set") {
+    TestUpstream up("a");
+    Gateway gw(test_gateway_options({route("/api/svc", {&up})}));
+    gw.start();
+    const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    auto r = http(gw.port(), "GET", "/api/svc/echo",
+                  {{"Keep-Alive", "timeout=5"},
+                   {"TE", "trailers"},
+                   {"Upgrade", "websocket"},
+                   {"Proxy-Authorization", "Basic eA=="},
+                   {"X-Secret-Hop", "drop me"},
+                   {"Connection", "X-Secret-Hop"},
+                   {"X-Forwarded-For", "203.0.113.9"},
+                   {"X-Request-Id", "req-gw-1"},
+                   {"traceparent", "00-" + trace + "-00f067aa0ba902b7-01"}});
+    REQUIRE(r.status == 200);
+    auto e = parse_echo(r.body);
+    for (const char* h : {"header:keep-alive", "header:te", "header:upgrade", "header:proxy-authorization", "header:x-secret-hop"})
+        CHECK(e.count(h) == 0);
+    // The client's own Connection fields are not passed on either: upstream connections are the
+    // gateway's to manage.
+    CHECK(e.count("header:connection") == 0);
+    CHECK(e["header:x-forwarded-for"] == "203.0.113.9, 127.0.0.1");
+    CHECK(e["header:x-forwarded-proto"] == "http");
+    CHECK(e["header:x-request-id"] == "req-gw-1");
+    // The upstream's parent span is the gateway's span, which the gateway reports to the client.
+    const std::string client_tp = r.header("traceparent");
+    REQUIRE(client_tp.size() == 55);
+    CHECK(client_tp.substr(3, 32) == trace);
+    CHECK(e["header:traceparent"] == client_tp);
+    CHECK(r.header("X-Request-Id") == "req-gw-1");
+    // Response side: the upstream's Keep-Alive and Proxy-Authenticate stay behind.
+    CHECK_FALSE(r.has_header("Keep-Alive"));
+    CHECK_FALSE(r.has_header("Proxy-Authenticate"));
+    CHECK(r.header("X-End-To-End") == "kept");
+}
+
+TEST_CASE("keep-alive clients get many answers on one connection and upstream connections are reused") {
+    TestUpstream up("a");
+    Gateway gw(test_gateway_options({route("/api/svc", {&up})}));
+    gw.start();
+    RawConnection c(gw.port());
+    for (int i = 0; i < 20; ++i) {
+        REQUIRE(c.send("GET /api/svc/echo HTTP/1.1\r\nHost: x\r\n\r\n"));
+        auto r = c.read_reply();
+        REQUIRE(r);
+        CHECK(r->status == 200);
+    }
+    // One client connection on one I/O thread: one pooled upstream connection serves all 20.
+    auto m = http(up.port(), "GET", "/metrics");
+    CHECK(metric_value(m.body, "http_connections_accepted_total") <= 3);  // ours + health checks + this one
+}
+
+TEST_CASE("a 5 MiB body is refused with 413 before anything reaches the upstream") {
+    TestUpstream up("a");
+    Gateway gw(test_gateway_options({route("/api/svc", {&up})}));
+    gw.start();
+    std::string body(5 * 1024 * 1024, 'x');
+    auto r = http(gw.port(), "POST", "/api/svc/echo", {}, body);
+    CHECK(r.status == 413);
+    CHECK(r.body.find(R"("code":"payload_too_large")") != std::string::npos);
+    auto m = http(gw.port(), "GET", "/metrics");
+    CHECK(metric_value(m.body, "gateway_upstream_responses_total{upstream=\"" + up.url() + "\",class=\"2xx\"}") <= 0);
+}
+
+TEST_CASE("unrouted paths get a JSON 404 and the gateway's own routes are not proxied") {
+    TestUpstream up("a");
+    Gateway gw(test_gateway_options({route("/api/svc", {&up})}));
+    gw.start();
+    auto r = http(gw.port(), "GET", "/api/other/x");
+    CHECK(r.status == 404);
+    CHECK(r.body.find(R"("code":"not_found")") != std::string::npos);
+    CHECK(http(gw.port(), "GET", "/health").status == 200);
+    // Garbage does not crash anything.
+    RawConnection c(gw.port());
+    REQUIRE(c.send("BLAH /api/svc/echo HTTP/9.9\r\n\r\n"));
+    auto bad = c.read_reply();
+    REQUIRE(bad);
+    CHECK(bad->status == 400);
+    CHECK(http(gw.port(), "GET", "/api/svc/name").status == 200);
+}
+
+TEST_CASE("an upstream that does not answer in time gives 504; upstream status codes pass through") {
+    TestUpstream up("a");
+    auto o = test_gateway_options({route("/api/svc", {&up})});
+    o.response_timeout = std::chrono::milliseconds(200);
+    Gateway gw(o);
+    gw.start();
+    auto r = http(gw.port(), "GET", "/api/svc/slow?ms=1500");
+    CHECK(r.status == 504);
+    CHECK(r.body.find(R"("code":"gateway_timeout")") != std::string::npos);
+    CHECK(http(gw.port(), "GET", "/api/svc/status/418").status == 418);
+    CHECK(http(gw.port(), "GET", "/api/svc/status/204").status == 204);
+}
+
+TEST_CASE("a POST to an unreachable upstream is not retried and gives 502") {
+    const int dead = aaiti::test::free_loopback_port();
+    RouteSpec r;
+    r.prefix = "/api/svc";
+    r.upstreams.push_back(parse_upstream_url("http://127.0.0.1:" + std::to_string(dead)));
+    auto o = test_gateway_options({r});
+    o.health_interval = std::chrono::seconds(60);  // passive ejection only
+    Gateway gw(o);
+    gw.start();
+    auto res = http(gw.port(), "POST", "/api/svc/echo", {}, "{}");
+    CHECK(res.status == 502);
+    CHECK(res.body.find(R"("code":"bad_gateway")") != std::string::npos);
+    // Now ejected: the circuit is open and the answer is 503 at once.
+    auto again = http(gw.port(), "POST", "/api/svc/echo", {}, "{}");
+    CHECK(again.status == 503);
+    CHECK(again.header("Retry-After") == "1");
+}
+
+TEST_CASE("a chunked request body reaches the upstream with Content-Length; an HTTP/1.0 client is answered") {
+    TestUpstream up("a");
+    Gateway gw(test_gateway_options({route("/api/svc", {&up})}));
+    gw.start();
+    RawConnection c(gw.port());
+    REQUIRE(c.send("POST /api/svc/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+    auto r = c.read_reply();
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    auto e = parse_echo(r->body);
+    CHECK(e["body"] == "hello world");
+    CHECK(e["header:content-length"] == "11");
+    CHECK(e.count("header:transfer-encoding") == 0);
+
+    RawConnection old(gw.port());
+    REQUIRE(old.send("GET /api/svc/name HTTP/1.0\r\n\r\n"));
+    auto r10 = old.read_reply();
+    REQUIRE(r10);
+    CHECK(r10->status == 200);
+    CHECK(r10->version == "HTTP/1.0");
+    CHECK(r10->body == "a");
+}
+
+TEST_CASE("an upstream that answers garbage or hangs up mid-response gives 502, and the gateway keeps serving") {
+    std::string answer;
+    SECTION("garbage") { answer = "THIS IS NOT HTTP\r\n\r\n"; }
+    SECTION("truncated body") { answer = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly a part"; }
+    // A fake upstream answering every connection (the health checker's first probe included) with
+    // `answer`, then closing it, until the listener is shut down.
+    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(listener, 16) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+    const int port = ntohs(addr.sin_port);
+    std::thread fake([listener, answer] {
+        for (;;) {
+            int fd = ::accept(listener, nullptr, nullptr);
+            if (fd < 0) return;
+            char buf[4096];
+            (void)::recv(fd, buf, sizeof buf, 0);
+            (void)::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+            ::close(fd);
+        }
+    });
+    struct StopFake {
+        int fd;
+        std::thread& t;
+        ~StopFake() {
+            ::shutdown(fd, SHUT_RDWR);  // wakes accept()
+            t.join();
+            ::close(fd);
+        }
+    } stop_fake{listener, fake};
+
+    RouteSpec r;
+    r.prefix = "/api/svc";
+    r.upstreams.push_back(parse_upstream_url("http://127.0.0.1:" + std::to_string(port)));
+    auto o = test_gateway_options({r});
+    o.health_interval = std::chrono::seconds(60);
+    Gateway gw(o);
+    gw.start();
+    auto res = http(gw.port(), "GET", "/api/svc/x");
+    CHECK(res.status == 502);
+    CHECK(res.body.find(R"("code":"bad_gateway")") != std::string::npos);
+    CHECK(http(gw.port(), "GET", "/services").status == 200);
+}
+
+TEST_CASE("stopping the gateway lets an in-flight proxied request finish") {
+    TestUpstream up("a");
+    Gateway gw(test_gateway_options({route("/api/svc", {&up})}));
+    gw.start();
+    const auto port = gw.port();
+    int status = 0;
+    std::thread slow([&] { status = http(port, "GET", "/api/svc/slow?ms=800").status; });
+    REQUIRE(eventually([&] { return http(port, "GET", "/services").body.find("\"active\":1") != std::string::npos; }));
+    gw.stop();
+    slow.join();
+    CHECK(status == 200);
+    CHECK(aaiti::kit::test::connection_refused(port));
+}
