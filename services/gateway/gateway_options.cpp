@@ -99,7 +99,20 @@ RouteSpec parse_route(std::string_view text) {
     if (r.prefix.empty() || r.prefix.front() != '/')
         throw ConfigError("--route \"" + std::string(text) + "\": the prefix must start with '/'");
     while (r.prefix.size() > 1 && r.prefix.back() == '/') r.prefix.pop_back();
-    r.upstreams = parse_upstream_list(text.substr(eq + 1), "--route " + r.prefix);
+    std::string_view targets = text.substr(eq + 1);
+    const auto semicolon = targets.find(';');
+    std::string_view policy = semicolon == std::string_view::npos ? std::string_view() : targets.substr(semicolon + 1);
+    targets = targets.substr(0, semicolon);
+    r.upstreams = parse_upstream_list(targets, "--route " + r.prefix);
+    while (!policy.empty()) {
+        const auto next = policy.find(';');
+        const std::string word(trim(policy.substr(0, next)));
+        if (word == "public") r.public_access = true;
+        else if (word == "unlimited") r.rate_limited = false;
+        else if (!word.empty())
+            throw ConfigError("--route " + r.prefix + ": unknown option \"" + word + "\"; expected public or unlimited");
+        policy = next == std::string_view::npos ? std::string_view() : policy.substr(next + 1);
+    }
     return r;
 }
 

@@ -31,8 +31,12 @@ UpstreamAddress parse_upstream_url(std::string_view url);  // ConfigError naming
 struct RouteSpec {
     std::string prefix;  // "/api/trading": matches itself and "/api/trading/..."
     std::vector<UpstreamAddress> upstreams;
+    // Per-route policy. `public_access`: no token needed (the JWT check is skipped; identity headers
+    // are still stripped). `rate_limited` false: no limiter and no revocation round trip.
+    bool public_access = false;
+    bool rate_limited = true;
 };
-// "PREFIX=URL[,URL...]" (the --route flag).
+// "PREFIX=URL[,URL...][;public][;unlimited]" (the --route flag); the options set the policy above.
 RouteSpec parse_route(std::string_view text);
 // The six seed routes (/api/auth ... /api/users) from *_SERVICE_URL.
 std::vector<RouteSpec> seed_routes(const Config& config);

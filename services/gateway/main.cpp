@@ -18,7 +18,9 @@ int main(int argc, char** argv) {
     std::string config_file, log_level, log_format, health_interval = "2s";
     bool no_access_log = false;
     app.add_option("--listen", listen, "HOST:PORT to listen on")->capture_default_str();
-    app.add_option("--route", routes, "PREFIX=URL[,URL...]; repeatable; replaces the *_SERVICE_URL routes");
+    app.add_option("--route", routes,
+                   "PREFIX=URL[,URL...][;public][;unlimited]; repeatable; replaces the *_SERVICE_URL routes "
+                   "(public: no token needed; unlimited: no rate limit)");
     app.add_option("--balance", balance, "round-robin|least-conn")->capture_default_str();
     app.add_option("--threads", threads, "I/O threads (0: one per core)")->capture_default_str();
     app.add_option("--health-interval", health_interval, "how often each upstream's GET /health is probed (250ms, 2s, ...)")

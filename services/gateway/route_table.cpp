@@ -12,6 +12,8 @@ RouteTable::RouteTable(const std::vector<RouteSpec>& specs, const HealthPolicy& 
         Route route;
         route.index = routes_.size();
         route.prefix = spec.prefix;
+        route.public_access = spec.public_access;
+        route.rate_limited = spec.rate_limited;
         for (const auto& address : spec.upstreams) {
             auto [it, fresh] = by_url.emplace(address.url, nullptr);
             if (fresh) {

@@ -16,6 +16,8 @@ struct Route {
     std::size_t index = 0;
     std::string prefix;
     std::vector<Upstream*> upstreams;
+    bool public_access = false;  // RouteSpec's policy
+    bool rate_limited = true;
 };
 
 class RouteTable {

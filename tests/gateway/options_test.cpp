@@ -20,6 +20,12 @@ TEST_CASE("a route flag PREFIX=URL,URL parses prefixes and upstream lists and re
     CHECK(parse_upstream_url("http://[::1]:8080").url == "http://[::1]:8080");
     CHECK(parse_upstream_url("http://svc").port == 80);
     CHECK_THROWS_AS(parse_route("api=http://x:1"), ConfigError);
+    const auto open = parse_route("/market=http://127.0.0.1:1,http://127.0.0.1:2;public; unlimited");
+    CHECK(open.upstreams.size() == 2);
+    CHECK(open.public_access);
+    CHECK_FALSE(open.rate_limited);
+    CHECK_FALSE(parse_route("/x=http://127.0.0.1:1").public_access);
+    CHECK_THROWS_WITH(parse_route("/x=http://127.0.0.1:1;open"), Catch::Contains("unknown option \"open\""));
     CHECK_THROWS_AS(parse_route("/api"), ConfigError);
     CHECK_THROWS_AS(parse_route("/api="), ConfigError);
     CHECK_THROWS_AS(parse_upstream_url("https://x:1"), ConfigError);
