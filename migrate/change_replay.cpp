@@ -141,7 +141,7 @@ ReplayResult replay_changes(const MigrationPlan& plan, const LoadTarget& target,
                     rejects.write(table.name, "bad value", row.reject_reason + "; row rejected", std::nullopt, names, values);
                     continue;
                 }
-                append_copy_row(buffer, row.values);
+                converter.append_copy_row(buffer, row);
                 ++result.rows_written[i];
                 if (buffer.size() >= (1u << 20)) {
                     pg.copy_in_put(buffer);

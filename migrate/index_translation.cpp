@@ -4,72 +4,16 @@
 #include <strings.h>
 
 #include "migrate/sql.h"
+#include "migrate/sql_tokens.h"
 
 namespace aaiti::migrate {
 namespace {
-
-enum class TokenKind { word, quoted_identifier, string, other };
-struct Token {
-    TokenKind kind;
-    std::string text;  // identifier name for quoted identifiers, raw text otherwise
-};
-
-std::vector<Token> tokenize(const std::string& s) {
-    std::vector<Token> out;
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const char c = s[i];
-        if (std::isspace(static_cast<unsigned char>(c))) {
-            out.push_back({TokenKind::other, " "});
-            while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-            continue;
-        }
-        if (c == '\'') {
-            std::size_t j = i + 1;
-            while (j < s.size() && !(s[j] == '\'' && (j + 1 >= s.size() || s[j + 1] != '\''))) j += s[j] == '\'' ? 2 : 1;
-            out.push_back({TokenKind::string, s.substr(i, j + 1 - i)});
-            i = j + 1;
-            continue;
-        }
-        if (c == '"' || c == '`' || c == '[') {
-            const char close = c == '[' ? ']' : c;
-            std::string name;
-            std::size_t j = i + 1;
-            while (j < s.size()) {
-                if (s[j] == close) {
-                    if (close != ']' && j + 1 < s.size() && s[j + 1] == close) {
-                        name += close;
-                        j += 2;
-                        continue;
-                    }
-                    break;
-                }
-                name += s[j++];
-            }
-            out.push_back({TokenKind::quoted_identifier, name});
-            i = j + 1;
-            continue;
-        }
-        if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-            std::size_t j = i;
-            while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_' || s[j] == '$')) ++j;
-            out.push_back({TokenKind::word, s.substr(i, j - i)});
-            i = j;
-            continue;
-        }
-        out.push_back({TokenKind::other, std::string(1, c)});
-        ++i;
-    }
-    return out;
-}
 
 const std::string* find_column(const std::vector<std::string>& columns, const std::string& name) {
     for (const auto& c : columns)
         if (strcasecmp(c.c_str(), name.c_str()) == 0) return &c;
     return nullptr;
 }
-
-bool is_word(const Token& t, const char* w) { return t.kind == TokenKind::word && strcasecmp(t.text.c_str(), w) == 0; }
 
 std::string render(const std::vector<Token>& tokens, std::size_t begin, std::size_t end, const std::vector<std::string>& columns) {
     std::string out;
@@ -97,7 +41,7 @@ std::string render(const std::vector<Token>& tokens, std::size_t begin, std::siz
 }  // namespace
 
 std::string requote_expression(const std::string& expression, const std::vector<std::string>& table_columns) {
-    const auto tokens = tokenize(expression);
+    const auto tokens = tokenize_sql(expression);
     return render(tokens, 0, tokens.size(), table_columns);
 }
 
@@ -119,7 +63,7 @@ std::optional<TranslatedIndex> translate_index(const SourceIndex& index, const s
         return std::nullopt;
     }
     // CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON table ( elements ) [WHERE predicate]
-    const auto tokens = tokenize(index.sql);
+    const auto tokens = tokenize_sql(index.sql);
     std::size_t i = 0;
     while (i < tokens.size() && !is_word(tokens[i], "ON")) ++i;
     while (i < tokens.size() && tokens[i].text != "(") ++i;

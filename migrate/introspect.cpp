@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "common/logging.h"
+#include "migrate/generated_columns.h"
 #include "migrate/sql.h"
 #include "migrate/sqlite_source.h"
 
@@ -36,17 +37,15 @@ void read_columns(SQLite::Database& db, SourceTable& t) {
         c.declared_type = q.getColumn(1).getString();
         c.not_null = q.getColumn(2).getInt() != 0;
         c.pk_position = q.getColumn(3).getInt();
+        if (const int hidden = q.getColumn(4).getInt(); hidden == 2 || hidden == 3) {
+            c.generated = hidden == 3 ? "STORED" : "VIRTUAL";
+            c.generation_expression = generation_expression(t.sql, c.name);
+        }
         if (c.pk_position > 0) pk.emplace_back(c.pk_position, c.name);
         t.columns.push_back(std::move(c));
     }
     std::sort(pk.begin(), pk.end());
     for (auto& [pos, name] : pk) t.primary_key.push_back(name);
-
-    SQLite::Statement generated(db, std::string(sql::k_sqlite_generated_columns));
-    generated.bind(1, t.name);
-    while (generated.executeStep())
-        t.generated_columns.push_back(generated.getColumn(0).getString() +
-                                      (generated.getColumn(1).getInt() == 3 ? " (STORED)" : " (VIRTUAL)"));
 }
 
 void read_foreign_keys(SQLite::Database& db, SourceTable& t) {

@@ -185,7 +185,7 @@ TableLoadResult load_table(const TablePlan& table, std::size_t index, const Load
             if (row.rejected) {
                 rejects.write(table.name, "bad value", row.reject_reason + "; row rejected", rowid, names, values);
             } else {
-                append_copy_row(buffer, row.values);
+                converter.append_copy_row(buffer, row);
                 ++result.rows_written;
                 if (buffer.size() >= k_copy_chunk) {
                     pg.copy_in_put(buffer);

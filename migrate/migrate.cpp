@@ -11,6 +11,7 @@
 #include "common/secrets.h"
 #include "migrate/change_capture.h"
 #include "migrate/constraints.h"
+#include "migrate/generated_columns.h"
 #include "migrate/incremental_sync.h"
 #include "migrate/introspect.h"
 #include "migrate/loader.h"
@@ -23,6 +24,7 @@
 #include "migrate/resume.h"
 #include "migrate/sqlite_source.h"
 #include "migrate/target_setup.h"
+#include "migrate/triggers.h"
 #include "migrate/verify.h"
 #include "migrate/views.h"
 
@@ -143,6 +145,12 @@ MigrationReport run_migration(const MigrateOptions& options) {
     report.on_orphan = std::string(to_string(options.on_orphan));
     report.if_exists = std::string(to_string(options.if_exists));
     report.plan_only = options.plan_only;
+    report.keep_legacy_ids = options.keep_legacy_ids;
+    report.verify_requested = options.verify;
+    report.resume = options.resume;
+    report.incremental = options.incremental;
+    report.finish = options.finish;
+    report.batch_rows = options.batch_rows;
     report.jobs = options.jobs;
     PhaseClock clock(report, options.progress);
 
@@ -160,6 +168,11 @@ MigrationReport run_migration(const MigrateOptions& options) {
     });
     // A resumed run plans from the first run's profiles: same plan, and no second pass over the data.
     const RunStart start = options.plan_only ? RunStart{} : open_run(options, schema);
+    // A role that may not create the tables is told so now, not after minutes of profiling.
+    if (!options.plan_only && !start.resuming) {
+        PgConnection pg(options.target_url);
+        check_target_privileges(pg, schema, options);
+    }
     const auto profiles = start.resuming ? start.profiles : clock.run("profile", [&] {
         std::vector<TableProfile> out(schema.tables.size());
         parallel_for(schema.tables.size(), options.jobs, [&](std::size_t i) {
@@ -168,7 +181,14 @@ MigrationReport run_migration(const MigrateOptions& options) {
         });
         return out;
     });
-    const MigrationPlan plan = clock.run("plan", [&] { return build_plan(schema, profiles, options); });
+    const MigrationPlan plan = clock.run("plan", [&] {
+        MigrationPlan p = build_plan(schema, profiles, options);
+        if (options.plan_only)
+            note_planned_generated_columns(p);
+        else
+            settle_generated_columns(options.target_url, p, options.schema);
+        return p;
+    });
     report.warnings = plan.warnings;
 
     if (options.plan_only) {
@@ -177,6 +197,10 @@ MigrationReport run_migration(const MigrateOptions& options) {
         for (auto& o : report.objects)
             if (o.reason.empty()) o.reason = "planned (--plan writes nothing)";
         for (auto& o : planned_views(plan, options.schema)) {
+            if (o.reason.empty()) o.reason = "planned (--plan writes nothing)";
+            report.objects.push_back(std::move(o));
+        }
+        for (auto& o : planned_triggers(plan, options.schema)) {
             if (o.reason.empty()) o.reason = "planned (--plan writes nothing)";
             report.objects.push_back(std::move(o));
         }
@@ -230,6 +254,13 @@ MigrationReport run_migration(const MigrateOptions& options) {
     rejects.close();
     report.rejects_written = rejects.records();
     for (auto& o : clock.run("views", [&] { return create_views(options.target_url, plan, options.schema); }))
+        report.objects.push_back(std::move(o));
+    // After the views (a trigger body may read one). A capture run's later replays copy rows whose
+    // trigger effects were captured too: firing them in the target would apply those effects twice.
+    const std::string defer = options.incremental ? "not created yet: --finish creates it after the last replay "
+                                                    "(replayed changes already hold what it did in SQLite)"
+                                                  : "";
+    for (auto& o : clock.run("triggers", [&] { return create_triggers(options.target_url, plan, options.schema, defer); }))
         report.objects.push_back(std::move(o));
     for (auto& o : untranslated_objects(plan)) report.objects.push_back(std::move(o));
     for (const auto& o : report.objects)

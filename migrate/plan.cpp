@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "common/error.h"
+#include "migrate/generated_columns.h"
 
 namespace aaiti::migrate {
 namespace {
@@ -104,10 +105,6 @@ MigrationPlan build_plan(const SourceSchema& schema, const std::vector<TableProf
         tp.indexes = st.indexes;
         if (st.primary_key.empty())
             plan.warnings.push_back("table \"" + st.name + "\" has no primary key: loaded as is, duplicates included");
-        for (const std::string& generated : st.generated_columns)
-            plan.warnings.push_back("table \"" + st.name + "\" generated column " + generated +
-                                    ": not copied (its values are derived); recreate it in PostgreSQL with "
-                                    "GENERATED ALWAYS AS (...) STORED, see the table's SQL in the source");
 
         for (std::size_t c = 0; c < st.columns.size(); ++c) {
             const SourceColumn& sc = st.columns[c];
@@ -132,10 +129,20 @@ MigrationPlan build_plan(const SourceSchema& schema, const std::vector<TableProf
                     tp.key_column = static_cast<int>(c);
                 }
             }
-            for (const auto& w : cp.decision.warnings)
-                plan.warnings.push_back("table \"" + st.name + "\" column \"" + sc.name + "\": " + w);
+            cp.generated = sc.generated;
             tp.columns.push_back(std::move(cp));
+            const ColumnPlan& added = tp.columns.back();
+            if (!sc.generated.empty() && sc.generation_expression.empty())
+                plan.warnings.push_back("table \"" + st.name + "\" generated column \"" + sc.name +
+                                        "\": its expression could not be read from the table's SQL; its values are loaded as a plain column");
+            for (const auto& w : added.decision.warnings)
+                plan.warnings.push_back("table \"" + st.name + "\" column \"" + sc.name + "\": " + w);
         }
+        // Generated expressions are translated once every column is known (they may name later ones).
+        for (std::size_t c = 0; c < st.columns.size(); ++c)
+            if (!st.columns[c].generated.empty() && !st.columns[c].generation_expression.empty() &&
+                tp.columns[c].key_role == KeyRole::none)
+                tp.columns[c].generated_expression = translate_generation_expression(tp, st.columns[c].generation_expression);
         if (options.keep_legacy_ids && tp.key_column >= 0 &&
             tp.columns[static_cast<std::size_t>(tp.key_column)].key_role == KeyRole::uuid_primary) {
             tp.legacy_id_column = "legacy_id";

@@ -30,6 +30,10 @@ struct ColumnPlan {
     TypeDecision decision;  // type, bad-value action, coercions (for key columns: uuid)
     KeyRole key_role = KeyRole::none;
     std::string uuid_table;  // uuid roles: the table whose keys name the UUIDs
+    std::string generated;   // "VIRTUAL" / "STORED" for a SQLite generated column, "" otherwise
+    // The PostgreSQL expression when the column is created GENERATED ALWAYS AS (...) STORED (and left out of
+    // COPY); "" for a plain column. build_plan proposes it, settle_generated_columns keeps what PostgreSQL accepts.
+    std::string generated_expression;
 
     PgType type() const { return decision.type; }
 };

@@ -70,8 +70,13 @@ struct MigrationReport {
     std::string schema;
     std::string keys;
     std::string uuid_namespace;
+    // The options the run was given, so that a report says how it was produced (JSON "options").
     std::string on_bad_value, on_orphan, if_exists;
+    bool keep_legacy_ids = false;
     bool plan_only = false;
+    bool verify_requested = false;
+    bool resume = false, incremental = false, finish = false;
+    std::int64_t batch_rows = 0;
     int jobs = 1;
     std::vector<TableReport> tables;
     std::vector<ObjectReport> objects;

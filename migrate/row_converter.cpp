@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "common/error.h"
+#include "migrate/copy_text.h"
 #include "migrate/value_format.h"
 
 namespace aaiti::migrate {
@@ -30,11 +31,18 @@ std::string text_of(const SourceValue& v) {
 }  // namespace
 
 RowConverter::RowConverter(const TablePlan& table, const Uuid& key_namespace) : table_(table), namespace_(key_namespace) {
-    for (const auto& c : table.columns) {
-        target_columns_.push_back(c.name);
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+        const ColumnPlan& c = table.columns[i];
+        if (c.generated_expression.empty()) {  // PostgreSQL computes the others
+            target_columns_.push_back(c.name);
+            copied_.push_back(i);
+        }
         key_uuids_.push_back(c.type() == PgType::uuid ? KeyUuidGenerator(key_namespace, c.uuid_table) : KeyUuidGenerator());
     }
-    if (!table.legacy_id_column.empty()) target_columns_.push_back(table.legacy_id_column);
+    if (!table.legacy_id_column.empty()) {
+        target_columns_.push_back(table.legacy_id_column);
+        copied_.push_back(table.columns.size());
+    }
     for (std::size_t f = 0; f < table.foreign_keys.size(); ++f) {
         const auto& fk = table.foreign_keys[f];
         if (!fk.null_orphans) continue;
@@ -118,7 +126,7 @@ void RowConverter::convert(std::vector<SourceValue>& values, const std::vector<b
         for (std::size_t col : orphan_check_columns_[k]) values[col] = SourceValue::null();
         ++counts.orphans_nulled[orphan_check_fk_[k]];
     }
-    out.values.resize(target_columns_.size());
+    out.values.resize(table_.columns.size() + (table_.legacy_id_column.empty() ? 0 : 1));
     for (std::size_t i = 0; i < table_.columns.size(); ++i) {
         const ColumnPlan& column = table_.columns[i];
         const SourceValue& v = values[i];
@@ -150,6 +158,14 @@ void RowConverter::convert(std::vector<SourceValue>& values, const std::vector<b
         const SourceValue& key = values[static_cast<std::size_t>(table_.key_column)];
         out.values.back() = key_text(key);
     }
+}
+
+void RowConverter::append_copy_row(std::string& out, const ConvertedRow& row) const {
+    for (std::size_t k = 0; k < copied_.size(); ++k) {
+        if (k > 0) out += '\t';
+        append_copy_field(out, row.values[copied_[k]]);
+    }
+    out += '\n';
 }
 
 std::string normalise_for_verify(PgType type, const std::optional<std::string>& value) {

@@ -31,8 +31,12 @@ class RowConverter {
 public:
     RowConverter(const TablePlan& table, const Uuid& key_namespace);
 
-    // Target columns, in COPY order: the source columns, then the legacy id column if any.
+    // Target columns, in COPY order: the source columns but those PostgreSQL generates, then the legacy id
+    // column if any.
     const std::vector<std::string>& target_columns() const { return target_columns_; }
+    // One COPY text line of a converted row: the values of target_columns() (convert() gives every column,
+    // generated ones included, since --verify compares them too).
+    void append_copy_row(std::string& out, const ConvertedRow& row) const;
     // Foreign keys whose orphans are set NULL: the row query adds one flag per entry (see sql.h).
     const std::vector<const SourceForeignKey*>& orphan_checks() const { return orphan_checks_; }
     const std::vector<std::size_t>& orphan_check_fk_index() const { return orphan_check_fk_; }
@@ -54,6 +58,7 @@ private:
     const TablePlan& table_;
     Uuid namespace_;
     std::vector<std::string> target_columns_;
+    std::vector<std::size_t> copied_;  // ConvertedRow::values index of each target column
     std::vector<const SourceForeignKey*> orphan_checks_;
     std::vector<std::size_t> orphan_check_fk_;
     std::vector<std::vector<std::size_t>> orphan_check_columns_;  // source column indexes per check

@@ -11,6 +11,10 @@ struct SourceColumn {
     std::string declared_type;  // as written ("NVARCHAR(160)", "" when none)
     bool not_null = false;
     int pk_position = 0;  // 1-based position in the primary key, 0 when not part of it
+    // Generated columns: "VIRTUAL" or "STORED" ("" for a plain column), and the expression of
+    // GENERATED ALWAYS AS (...) as written in the CREATE TABLE ("" when it could not be read).
+    std::string generated;
+    std::string generation_expression;
 };
 
 struct SourceForeignKey {
@@ -38,9 +42,6 @@ struct SourceTable {
     std::vector<std::string> primary_key;  // column names in key order
     std::vector<SourceForeignKey> foreign_keys;
     std::vector<SourceIndex> indexes;
-    // Generated columns ("name (VIRTUAL)" / "name (STORED)"): not copied, since their values are derived;
-    // the plan warns so the user can recreate them in PostgreSQL.
-    std::vector<std::string> generated_columns;
     std::string sql;
 
     const SourceColumn* column(const std::string& column_name) const;

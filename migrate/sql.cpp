@@ -134,7 +134,7 @@ std::string sqlite_count_orphans(const std::string& table, const SourceForeignKe
 
 std::string sqlite_select_fk_pairs(const std::string& child, const std::vector<std::string>& child_columns,
                                    const SourceForeignKey& fk, const std::string& parent,
-                                   const std::vector<std::string>& parent_columns) {
+                                   const std::vector<std::string>& parent_columns, const std::string& parent_identity) {
     std::string out = "SELECT ";
     bool first = true;
     for (const auto& col : child_columns) {
@@ -146,6 +146,7 @@ std::string sqlite_select_fk_pairs(const std::string& child, const std::vector<s
         first = false;
     }
     if (first) out += "1";
+    if (!parent_identity.empty()) out += ", " + parent_identity;
     out += " FROM " + sqlite_quote(child) + " AS c JOIN " + sqlite_quote(parent) + " AS p ON ";
     for (std::size_t i = 0; i < fk.columns.size() && i < fk.parent_columns.size(); ++i)
         out += std::string(i == 0 ? "" : " AND ") + "p." + sqlite_quote(fk.parent_columns[i]) + " = c." +
@@ -169,13 +170,26 @@ std::string pg_truncate_tables(std::string_view schema, const std::vector<std::s
     return out;
 }
 
+namespace {
+std::string pg_column_def(const PgColumnDef& c) {
+    std::string out = pg_quote(c.name) + " " + std::string(to_sql(c.type));
+    if (c.not_null) out += " NOT NULL";
+    if (!c.generated_expression.empty()) out += " GENERATED ALWAYS AS (" + c.generated_expression + ") STORED";
+    return out;
+}
+}  // namespace
+
 std::string pg_create_table(std::string_view schema, std::string_view table, const std::vector<PgColumnDef>& columns) {
     std::string out = "CREATE TABLE " + pg_qualified(schema, table) + " (";
     for (std::size_t i = 0; i < columns.size(); ++i) {
-        out += (i == 0 ? "" : ", ") + pg_quote(columns[i].name) + " " + std::string(to_sql(columns[i].type));
-        if (columns[i].not_null) out += " NOT NULL";
+        out += (i == 0 ? "" : ", ") + pg_column_def(columns[i]);
     }
     return out + ")";
+}
+std::string pg_create_probe_table(const std::vector<PgColumnDef>& columns) {
+    std::string out = "CREATE TEMPORARY TABLE \"aaiti_generated_probe\" (";
+    for (std::size_t i = 0; i < columns.size(); ++i) out += (i == 0 ? "" : ", ") + pg_column_def(columns[i]);
+    return out + ") ON COMMIT DROP";
 }
 
 std::string pg_copy_from_stdin(std::string_view schema, std::string_view table, const std::vector<std::string>& columns) {
@@ -188,6 +202,35 @@ std::string pg_add_primary_key(std::string_view schema, std::string_view table, 
 std::string pg_set_search_path(std::string_view schema) { return "SET search_path TO " + pg_quote(schema) + ", public"; }
 std::string pg_create_view(std::string_view schema, std::string_view name, std::string_view select_body) {
     return "CREATE OR REPLACE VIEW " + pg_qualified(schema, name) + " AS " + std::string(select_body);
+}
+std::string pg_create_trigger_function(std::string_view schema, std::string_view function,
+                                       const std::vector<std::string>& statements, std::string_view returns) {
+    std::string body = "BEGIN\n";
+    for (const auto& s : statements) body += "  " + s + ";\n";
+    body += "  RETURN " + std::string(returns) + ";\nEND";
+    // A dollar-quote tag that the body does not contain.
+    std::string tag = "$aaiti$";
+    while (body.find(tag) != std::string::npos) tag.insert(tag.size() - 1, "_");
+    return "CREATE OR REPLACE FUNCTION " + pg_qualified(schema, function) + "() RETURNS trigger LANGUAGE plpgsql SET search_path = " +
+           pg_quote(schema) + " AS " + tag + "\n" + body + "\n" + tag;
+}
+std::string pg_drop_trigger(std::string_view schema, std::string_view table, std::string_view name) {
+    return "DROP TRIGGER IF EXISTS " + pg_quote(name) + " ON " + pg_qualified(schema, table);
+}
+std::string pg_create_trigger(std::string_view schema, std::string_view name, std::string_view timing, std::string_view event,
+                              const std::vector<std::string>& update_columns, std::string_view table, std::string_view when,
+                              std::string_view function) {
+    std::string out = "CREATE TRIGGER " + pg_quote(name) + " " + std::string(timing) + " " + std::string(event);
+    if (!update_columns.empty()) out += " OF " + pg_column_list(update_columns);
+    out += " ON " + pg_qualified(schema, table) + " FOR EACH ROW";
+    if (!when.empty()) out += " WHEN (" + std::string(when) + ")";
+    return out + " EXECUTE FUNCTION " + pg_qualified(schema, function) + "()";
+}
+std::string pg_prepare_check(const std::vector<std::string>& parameter_types, std::string_view statement) {
+    std::string out = "PREPARE aaiti_trigger_check";
+    for (std::size_t i = 0; i < parameter_types.size(); ++i) out += (i == 0 ? " (" : ", ") + parameter_types[i];
+    if (!parameter_types.empty()) out += ")";
+    return out + " AS " + std::string(statement);
 }
 std::string pg_add_unique(std::string_view schema, std::string_view table, const std::vector<std::string>& columns) {
     return "ALTER TABLE " + pg_qualified(schema, table) + " ADD UNIQUE (" + pg_column_list(columns) + ")";
@@ -300,7 +343,8 @@ std::string pg_select_columns(std::string_view schema, std::string_view table, c
 
 std::string pg_select_fk_pairs(std::string_view schema, std::string_view child, const std::vector<std::string>& child_expressions,
                                std::string_view parent, const std::vector<std::string>& parent_expressions,
-                               const std::vector<std::string>& fk_columns, const std::vector<std::string>& parent_columns) {
+                               const std::vector<std::string>& fk_columns, const std::vector<std::string>& parent_columns,
+                               bool parent_ctid) {
     std::string out = "SELECT ";
     bool first = true;
     for (const auto& e : child_expressions) {
@@ -312,6 +356,7 @@ std::string pg_select_fk_pairs(std::string_view schema, std::string_view child, 
         first = false;
     }
     if (first) out += "1";
+    if (parent_ctid) out += ", p.ctid";
     out += " FROM " + pg_qualified(schema, child) + " AS c JOIN " + pg_qualified(schema, parent) + " AS p ON ";
     for (std::size_t i = 0; i < fk_columns.size() && i < parent_columns.size(); ++i)
         out += std::string(i == 0 ? "" : " AND ") + "p." + pg_quote(parent_columns[i]) + " = c." + pg_quote(fk_columns[i]);

@@ -17,11 +17,10 @@ inline constexpr std::string_view k_sqlite_quick_check = "PRAGMA quick_check";
 inline constexpr std::string_view k_sqlite_list_tables =
     "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
     "AND name <> '_aaiti_changes' ORDER BY name";
+// pragma_table_xinfo, since pragma_table_info leaves out generated columns (hidden 2 = VIRTUAL, 3 = STORED);
+// hidden 1 marks the hidden columns of virtual tables, which are not migrated.
 inline constexpr std::string_view k_sqlite_table_columns =
-    "SELECT name, coalesce(type, ''), \"notnull\", pk FROM pragma_table_info(?) ORDER BY cid";
-// Generated columns (hidden 2 = VIRTUAL, 3 = STORED) are absent from pragma_table_info.
-inline constexpr std::string_view k_sqlite_generated_columns =
-    "SELECT name, hidden FROM pragma_table_xinfo(?) WHERE hidden IN (2, 3) ORDER BY cid";
+    "SELECT name, coalesce(type, ''), \"notnull\", pk, hidden FROM pragma_table_xinfo(?) WHERE hidden IN (0, 2, 3) ORDER BY cid";
 inline constexpr std::string_view k_sqlite_foreign_keys =
     "SELECT id, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?) ORDER BY id, seq";
 inline constexpr std::string_view k_sqlite_index_list =
@@ -73,10 +72,11 @@ std::string sqlite_row_changed(const std::vector<std::string>& key_columns);
 // 1 when every column of `fk` is non-NULL in row c and no parent row matches (SQLite's MATCH SIMPLE).
 std::string sqlite_orphan_condition(const SourceForeignKey& fk);
 std::string sqlite_count_orphans(const std::string& table, const SourceForeignKey& fk);
-// Child columns then parent columns of every joined pair of `fk`.
+// Child columns then parent columns of every joined pair of `fk`, then `parent_identity` (e.g. "p.rowid";
+// omitted when empty): which parent row it is, so that --verify hashes each parent once.
 std::string sqlite_select_fk_pairs(const std::string& child, const std::vector<std::string>& child_columns,
                                    const SourceForeignKey& fk, const std::string& parent,
-                                   const std::vector<std::string>& parent_columns);
+                                   const std::vector<std::string>& parent_columns, const std::string& parent_identity = "");
 
 // ---- PostgreSQL -------------------------------------------------------------------------------------
 // Same result as pqxx::connection::quote_name (doubles embedded quotes), without needing a connection.
@@ -87,12 +87,20 @@ struct PgColumnDef {
     std::string name;
     PgType type;
     bool not_null = false;
+    std::string generated_expression;  // PostgreSQL expression: GENERATED ALWAYS AS (...) STORED; "" for none
 };
 
 inline constexpr std::string_view k_pg_table_exists =
     "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')";
 inline constexpr std::string_view k_pg_schema_exists = "SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname = $1";
+// The connected role, the database, whether schema $1 exists, and the role's CREATE and USAGE on it and
+// CREATE on the database (needed to create the schema when it is missing).
+inline constexpr std::string_view k_pg_target_privileges =
+    "SELECT current_user, current_database(), (n.oid IS NOT NULL)::text, "
+    "coalesce(has_schema_privilege(n.oid, 'CREATE'), false)::text, coalesce(has_schema_privilege(n.oid, 'USAGE'), false)::text, "
+    "has_database_privilege(current_database(), 'CREATE')::text "
+    "FROM (SELECT 1) AS one LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = $1";
 inline constexpr std::string_view k_pg_begin = "BEGIN";
 inline constexpr std::string_view k_pg_commit = "COMMIT";
 // Naive source timestamps are UTC, and timestamps read back for --verify are printed in UTC.
@@ -106,11 +114,31 @@ std::string pg_table_has_rows(std::string_view schema, std::string_view table);
 std::string pg_drop_table(std::string_view schema, std::string_view table);
 std::string pg_truncate_tables(std::string_view schema, const std::vector<std::string>& tables);
 std::string pg_create_table(std::string_view schema, std::string_view table, const std::vector<PgColumnDef>& columns);
+// A temporary table dropped at the end of the transaction: PostgreSQL's verdict on generated column
+// expressions (generated_columns.h) without touching the target schema.
+std::string pg_create_probe_table(const std::vector<PgColumnDef>& columns);
 std::string pg_copy_from_stdin(std::string_view schema, std::string_view table, const std::vector<std::string>& columns);
 std::string pg_add_primary_key(std::string_view schema, std::string_view table, const std::vector<std::string>& columns);
 // Unqualified names in a translated view resolve in the target schema first.
 std::string pg_set_search_path(std::string_view schema);
 std::string pg_create_view(std::string_view schema, std::string_view name, std::string_view select_body);
+// ---- triggers (triggers.h) ----
+// A plpgsql trigger function running `statements` (already PostgreSQL SQL) then `RETURN <returns>` (NEW, OLD
+// or NULL). Its search_path is the target schema, so the body's unqualified names resolve there whatever
+// the caller's search_path.
+std::string pg_create_trigger_function(std::string_view schema, std::string_view function,
+                                       const std::vector<std::string>& statements, std::string_view returns);
+std::string pg_drop_trigger(std::string_view schema, std::string_view table, std::string_view name);
+// `timing` BEFORE|AFTER, `event` INSERT|UPDATE|DELETE, `update_columns` for UPDATE OF, `when` a translated
+// condition ("" for none). Always FOR EACH ROW (SQLite has no statement triggers).
+std::string pg_create_trigger(std::string_view schema, std::string_view name, std::string_view timing, std::string_view event,
+                              const std::vector<std::string>& update_columns, std::string_view table, std::string_view when,
+                              std::string_view function);
+// Parse analysis of one translated trigger statement with NEW/OLD columns as typed parameters: PostgreSQL
+// resolves its tables, columns, functions and types without running it. Then deallocated.
+std::string pg_prepare_check(const std::vector<std::string>& parameter_types, std::string_view statement);
+inline constexpr std::string_view k_pg_deallocate_check = "DEALLOCATE aaiti_trigger_check";
+inline constexpr std::string_view k_pg_rollback = "ROLLBACK";
 std::string pg_add_unique(std::string_view schema, std::string_view table, const std::vector<std::string>& columns);
 // `elements` and `where` are already translated SQL (see index_translation.h).
 std::string pg_create_index(std::string_view schema, std::string_view table, std::string_view name, bool unique,
@@ -166,8 +194,11 @@ std::string pg_restart_identity(std::string_view schema, std::string_view table,
 std::string pg_verify_expression(std::string_view alias, std::string_view column, PgType type);
 std::string pg_copy_out(std::string_view select);
 std::string pg_select_columns(std::string_view schema, std::string_view table, const std::vector<std::string>& expressions);
+// The target's joined pairs, then p.ctid with `parent_ctid` (the parent row's identity within this one
+// statement; see sqlite_select_fk_pairs).
 std::string pg_select_fk_pairs(std::string_view schema, std::string_view child, const std::vector<std::string>& child_expressions,
                                std::string_view parent, const std::vector<std::string>& parent_expressions,
-                               const std::vector<std::string>& fk_columns, const std::vector<std::string>& parent_columns);
+                               const std::vector<std::string>& fk_columns, const std::vector<std::string>& parent_columns,
+                               bool parent_ctid = false);
 
 }  // namespace aaiti::migrate::sql

@@ -9,8 +9,8 @@ namespace {
 
 std::vector<sql::PgColumnDef> column_defs(const TablePlan& t) {
     std::vector<sql::PgColumnDef> defs;
-    for (const auto& c : t.columns) defs.push_back({c.name, c.type(), c.not_null});
-    if (!t.legacy_id_column.empty()) defs.push_back({t.legacy_id_column, PgType::bigint, true});
+    for (const auto& c : t.columns) defs.push_back({c.name, c.type(), c.not_null, c.generated_expression});
+    if (!t.legacy_id_column.empty()) defs.push_back({t.legacy_id_column, PgType::bigint, true, ""});
     return defs;
 }
 
@@ -19,6 +19,28 @@ bool table_exists(PgConnection& pg, const std::string& schema, const std::string
 }
 
 }  // namespace
+
+void check_target_privileges(PgConnection& pg, const SourceSchema& schema, const MigrateOptions& options) {
+    if (options.if_exists == IfExists::truncate || schema.tables.empty()) return;
+    const auto rows = pg.query_rows(std::string(sql::k_pg_target_privileges), {options.schema}, "checking the target role's privileges");
+    if (rows.empty() || rows.front().size() < 6) return;
+    const auto& r = rows.front();
+    const std::string role = r[0].value_or(""), database = r[1].value_or("");
+    const bool schema_exists = r[2] == "true", can_create = r[3] == "true", can_use = r[4] == "true", can_create_schema = r[5] == "true";
+    const std::string table = "table \"" + schema.tables.front().name + "\"" + (schema.tables.size() > 1 ? " (and the others)" : "");
+    const std::string tail = "; nothing was written. ";
+    if (!schema_exists && !can_create_schema)
+        throw OperationFailed("migrate: role \"" + role + "\" may not create schema \"" + options.schema + "\" for " + table +
+                              ": it lacks the CREATE privilege on database \"" + database + "\"" + tail +
+                              "Create the schema for it, GRANT CREATE ON DATABASE " + sql::pg_quote(database) + " TO " +
+                              sql::pg_quote(role) + ", or pass an existing --schema it may create tables in");
+    if (schema_exists && (!can_create || !can_use))
+        throw OperationFailed("migrate: role \"" + role + "\" may not create " + table + " in schema \"" + options.schema +
+                              "\": it lacks the " + (!can_create && !can_use ? "CREATE and USAGE privileges" : !can_create ? "CREATE privilege" : "USAGE privilege") +
+                              " on that schema" + tail + "GRANT " + (!can_create && !can_use ? "USAGE, CREATE" : !can_create ? "CREATE" : "USAGE") +
+                              " ON SCHEMA " + sql::pg_quote(options.schema) + " TO " + sql::pg_quote(role) +
+                              ", or pass a --schema it may create tables in");
+}
 
 void check_target_tables(PgConnection& pg, const MigrationPlan& plan, const MigrateOptions& options) {
     if (options.if_exists != IfExists::fail) return;

@@ -12,6 +12,12 @@
 
 namespace aaiti::migrate {
 
+// Read-only, before the profile pass: throws OperationFailed (exit 1) naming the role, the schema (or
+// database), the first table it would create and the missing privilege, when the role may not create the
+// tables (CREATE and USAGE on an existing schema; CREATE on the database for a missing one). Not for
+// --if-exists=truncate, which may load into existing tables without creating any.
+void check_target_privileges(PgConnection& pg, const SourceSchema& schema, const MigrateOptions& options);
+
 // Read-only: throws DataError (exit 65) naming every existing table when --if-exists=fail.
 void check_target_tables(PgConnection& pg, const MigrationPlan& plan, const MigrateOptions& options);
 

@@ -186,6 +186,56 @@ void verify_table(const TablePlan& t, const LoadTarget& target, SQLite::Database
         report.mismatches.push_back(table + ": rows differ (same column values, combined differently)");
 }
 
+// Each parent row's converted, normalised contents hashed once and reused for the next children that
+// reach it, instead of once per child: a parent with many children was converted and hashed for every
+// one of them. (Ordering the joins by parent would make every repeat a hit, but costs more than it
+// saves: random child-row reads in SQLite, an external sort in PostgreSQL.) Keyed by the row's identity
+// on its side (SQLite rowid, PostgreSQL ctid: unique within the one statement that reads the pairs), so
+// two parent rows with equal keys are still told apart. Direct-mapped and fixed in size: memory does not
+// grow with the tables; a collision only costs a recomputation.
+class ParentHashCache {
+public:
+    struct Entry {
+        std::uint64_t identity = 0;
+        std::uint64_t hash = 0;
+        bool used = false;
+        bool rejected = false;  // the parent row is not loaded (--on-bad-value=reject): no pair
+    };
+    const Entry* find(std::uint64_t identity) const {
+        const Entry& e = slots_[mix(identity) & k_mask];
+        return e.used && e.identity == identity ? &e : nullptr;
+    }
+    void store(std::uint64_t identity, std::uint64_t hash, bool rejected) { slots_[mix(identity) & k_mask] = {identity, hash, true, rejected}; }
+
+private:
+    static constexpr std::size_t k_slots = std::size_t{1} << 16;  // 1.5 MiB per check
+    static constexpr std::uint64_t k_mask = k_slots - 1;
+    std::vector<Entry> slots_ = std::vector<Entry>(k_slots);
+};
+
+// One joined pair's hash: the child's compared values chained, then the parent's contents hash (itself a
+// chain over its compared values). Both sides compute it the same way.
+constexpr std::uint64_t k_pair_seed = 0x510e527fade682d1ULL;
+constexpr std::uint64_t k_parent_seed = 0x1f83d9abfb41bd6bULL;
+
+// A rowid alias the parent does not shadow with a column of its own; "" for WITHOUT ROWID tables.
+std::string rowid_alias(const TablePlan& t) {
+    if (t.without_rowid) return {};
+    for (const char* alias : {"rowid", "_rowid_", "oid"})
+        if (!t.column(alias)) return alias;
+    return {};
+}
+
+// "(block,offset)" -> one number.
+std::uint64_t ctid_identity(std::string_view ctid) {
+    std::uint64_t block = 0, offset = 0, *part = &block;
+    for (const char c : ctid) {
+        if (c >= '0' && c <= '9') *part = *part * 10 + static_cast<std::uint64_t>(c - '0');
+        if (c == ',') part = &offset;
+    }
+    return (block << 16) | offset;
+}
+
 void verify_foreign_key(const MigrationPlan& plan, const TablePlan& child, const ForeignKeyPlan& fk, const LoadTarget& target,
                         SQLite::Database& db, PgConnection& pg, VerifyReport& report) {
     const TablePlan* parent = find_table(plan, fk.source.parent_table);
@@ -195,40 +245,98 @@ void verify_foreign_key(const MigrationPlan& plan, const TablePlan& child, const
     const RowConverter child_conv(child, target.key_namespace), parent_conv(*parent, target.key_namespace);
     auto child_counts = child_conv.make_counts(), parent_counts = parent_conv.make_counts();
     const auto child_names = names_of(child), parent_names = names_of(*parent);
+    const std::string rowid = rowid_alias(*parent);
 
-    Checksums source(child_cols.size() + parent_cols.size()), dest(child_cols.size() + parent_cols.size());
+    std::int64_t source_pairs = 0, target_pairs = 0;
+    std::uint64_t source_sum = 0, target_sum = 0;
     {
-        RowStatement rows(db, sql::sqlite_select_fk_pairs(child.name, child_names, fk.source, parent->name, parent_names));
+        RowStatement rows(db, sql::sqlite_select_fk_pairs(child.name, child_names, fk.source, parent->name, parent_names,
+                                                          rowid.empty() ? "" : "p." + rowid));
         std::vector<SourceValue> cv(child_names.size()), pv(parent_names.size());
         const std::vector<bool> no_orphans(child_conv.orphan_checks().size(), false), no_parent_orphans(parent_conv.orphan_checks().size(), false);
+        const int identity_column = static_cast<int>(cv.size() + pv.size());
+        ParentHashCache cache;
         ConvertedRow crow, prow;
         std::string scratch;
         while (rows.step()) {
+            const std::uint64_t identity = rowid.empty() ? 0 : static_cast<std::uint64_t>(rows.integer(identity_column));
+            const ParentHashCache::Entry* cached = rowid.empty() ? nullptr : cache.find(identity);
+            std::uint64_t parent_hash = 0;
+            bool parent_rejected = false;
+            if (cached) {
+                parent_hash = cached->hash;
+                parent_rejected = cached->rejected;
+            } else {
+                for (std::size_t i = 0; i < pv.size(); ++i) pv[i] = rows.value(static_cast<int>(cv.size() + i));
+                parent_conv.convert(pv, no_parent_orphans, prow, parent_counts);
+                parent_rejected = prow.rejected;
+                if (!parent_rejected) {
+                    parent_hash = k_parent_seed;
+                    for (const std::size_t i : parent_cols) {
+                        const auto& v = prow.values[i];
+                        parent_hash = mix(parent_hash ^ (v ? normalised_hash(parent->columns[i].type(), *v, scratch) : k_null_hash));
+                    }
+                }
+                if (!rowid.empty()) cache.store(identity, parent_hash, parent_rejected);
+            }
+            if (parent_rejected) continue;
             for (std::size_t i = 0; i < cv.size(); ++i) cv[i] = rows.value(static_cast<int>(i));
-            for (std::size_t i = 0; i < pv.size(); ++i) pv[i] = rows.value(static_cast<int>(cv.size() + i));
             child_conv.convert(cv, no_orphans, crow, child_counts);
-            parent_conv.convert(pv, no_parent_orphans, prow, parent_counts);
-            if (crow.rejected || prow.rejected) continue;
-            source.begin_row();
-            add_converted(child, child_cols, crow, 0, source, scratch);
-            add_converted(*parent, parent_cols, prow, child_cols.size(), source, scratch);
-            source.end_row();
+            if (crow.rejected) continue;
+            std::uint64_t pair = k_pair_seed;
+            for (const std::size_t i : child_cols) {
+                const auto& v = crow.values[i];
+                pair = mix(pair ^ (v ? normalised_hash(child.columns[i].type(), *v, scratch) : k_null_hash));
+            }
+            ++source_pairs;
+            source_sum += mix(mix(pair ^ parent_hash));
         }
     }
-    std::vector<PgType> types;
-    for (const std::size_t i : child_cols) types.push_back(child.columns[i].type());
-    for (const std::size_t i : parent_cols) types.push_back(parent->columns[i].type());
-    checksum_target(pg,
-                    sql::pg_select_fk_pairs(target.schema, child.name, target_expressions(child, child_cols, "c"), parent->name,
-                                            target_expressions(*parent, parent_cols, "p"), fk.source.columns, fk.source.parent_columns),
-                    types, dest, "verifying a foreign key of \"" + child.name + "\"");
+    {
+        std::vector<PgType> child_types, parent_types;
+        for (const std::size_t i : child_cols) child_types.push_back(child.columns[i].type());
+        for (const std::size_t i : parent_cols) parent_types.push_back(parent->columns[i].type());
+        pg.copy_out_begin(sql::pg_copy_out(sql::pg_select_fk_pairs(target.schema, child.name, target_expressions(child, child_cols, "c"),
+                                                                  parent->name, target_expressions(*parent, parent_cols, "p"),
+                                                                  fk.source.columns, fk.source.parent_columns, true)),
+                          "verifying a foreign key of \"" + child.name + "\"");
+        std::string line, scratch;
+        std::vector<std::optional<std::string_view>> fields;
+        ParentHashCache cache;
+        const std::size_t identity_field = child_types.size() + parent_types.size();
+        while (pg.copy_out_next(line)) {
+            split_copy_row_in_place(line, fields);
+            const auto field = [&](std::size_t i) { return i < fields.size() ? fields[i] : std::nullopt; };
+            const auto ctid = field(identity_field);
+            const std::uint64_t identity = ctid ? ctid_identity(*ctid) : 0;
+            const ParentHashCache::Entry* cached = ctid ? cache.find(identity) : nullptr;
+            std::uint64_t parent_hash;
+            if (cached) {
+                parent_hash = cached->hash;
+            } else {
+                parent_hash = k_parent_seed;
+                for (std::size_t k = 0; k < parent_types.size(); ++k) {
+                    const auto f = field(child_types.size() + k);
+                    parent_hash = mix(parent_hash ^ (f ? normalised_hash(parent_types[k], *f, scratch) : k_null_hash));
+                }
+                if (ctid) cache.store(identity, parent_hash, false);
+            }
+            std::uint64_t pair = k_pair_seed;
+            for (std::size_t k = 0; k < child_types.size(); ++k) {
+                const auto f = field(k);
+                pair = mix(pair ^ (f ? normalised_hash(child_types[k], *f, scratch) : k_null_hash));
+            }
+            ++target_pairs;
+            target_sum += mix(mix(pair ^ parent_hash));
+        }
+    }
     std::string cols;
     for (const auto& c : fk.source.columns) cols += (cols.empty() ? "" : ", ") + c;
     const std::string label = "table \"" + child.name + "\" foreign key (" + cols + ") -> \"" + parent->name + "\"";
-    if (source.rows != dest.rows)
-        report.mismatches.push_back(label + ": " + std::to_string(source.rows) + " joined pairs expected, " +
-                                    std::to_string(dest.rows) + " in the target");
-    else if (source.row_sum != dest.row_sum)
+    if (source_pairs != target_pairs)
+        report.mismatches.push_back(label + ": " + std::to_string(source_pairs) + " joined pairs expected, " +
+                                    std::to_string(target_pairs) + " in the target");
+    else if (source_sum != target_sum)
         report.mismatches.push_back(label + ": joined parent/child values differ");
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "tests/migrate/fixtures.h"
@@ -107,7 +108,7 @@ TEST_CASE("migrate --plan needs no server and prints every table and column deci
     CHECK(doc["target"] == "");
 }
 
-TEST_CASE("migrate --plan warns about generated columns, which are not copied") {
+TEST_CASE("migrate --plan lists generated columns with the expression PostgreSQL will be asked to accept") {
     TempDir dir("migrate-cli-generated");
     const std::string source = (dir / "generated.sqlite").string();
     const auto created = run_process({"sqlite3", source,
@@ -119,9 +120,9 @@ TEST_CASE("migrate --plan warns about generated columns, which are not copied") 
     const auto r = migrate({"--source", source, "--plan", "-o", "json"});
     REQUIRE(r.exit_code == 0);
     const auto doc = nlohmann::json::parse(r.out);
-    const std::string warnings = doc["warnings"].dump();
-    CHECK_THAT(warnings, Contains("generated column total (STORED): not copied") &&
-                             Contains("generated column label (VIRTUAL): not copied"));
+    const std::string columns = doc["tables"][0]["columns"].dump();
+    CHECK_THAT(columns, Contains("generated (STORED in SQLite): GENERATED ALWAYS AS (\\\"qty\\\" * \\\"price\\\") STORED") &&
+                            Contains("generated (VIRTUAL in SQLite)"));
 }
 
 TEST_CASE("migrate: SQLITE_DB_PATH and WRITE_DB_URL are the defaults; --report writes the JSON too", "[pg]") {
@@ -137,6 +138,80 @@ TEST_CASE("migrate: SQLITE_DB_PATH and WRITE_DB_URL are the defaults; --report w
     CHECK(doc["verify"]["ok"] == true);
     CHECK(doc["totals"]["rows_written"] == 15607);
     CHECK(query_scalar(db.url(), "SELECT count(*) FROM \"Track\"") == "3503");
+}
+
+TEST_CASE("migrate: the JSON report says which options produced it", "[pg]") {
+    TempDir dir("migrate-cli-options");
+    TestDatabase db("migrate_cli_options");
+    const std::string source = mf::build_hostile(dir.path());
+    const auto r = migrate({"--source", source, "--target", db.url(), "--keys", "keep", "--on-bad-value", "null", "--on-orphan",
+                            "keep", "--if-exists", "drop", "--batch-rows", "7", "-j", "3", "--verify", "-o", "json"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto doc = nlohmann::json::parse(r.out);
+    const auto expected = nlohmann::json::parse(R"({"keys": "keep", "keep_legacy_ids": false, "on_bad_value": "null",
+        "on_orphan": "keep", "if_exists": "drop", "verify": true, "resume": false, "incremental": false, "finish": false,
+        "batch_rows": 7, "jobs": 3})");
+    CHECK(doc["options"] == expected);
+    CHECK(doc["plan_only"] == false);
+
+    // The defaults, as the man page states them; --plan says it wrote nothing.
+    const auto plan = migrate({"--source", source, "--plan", "--keep-legacy-ids", "-o", "json"});
+    REQUIRE(plan.exit_code == 0);
+    const auto p = nlohmann::json::parse(plan.out);
+    CHECK(p["options"]["keys"] == "uuid");
+    CHECK(p["options"]["keep_legacy_ids"] == true);
+    CHECK(p["options"]["on_bad_value"] == "text");
+    CHECK(p["options"]["on_orphan"] == "null");
+    CHECK(p["options"]["if_exists"] == "fail");
+    CHECK(p["options"]["batch_rows"] == 50000);
+    CHECK(p["plan_only"] == true);
+}
+
+TEST_CASE("migrate: a role that may not create the tables exits 1 naming schema, table and privilege; nothing is written", "[pg]") {
+    TempDir dir("migrate-cli-noperm");
+    TestDatabase db("migrate_cli_noperm");
+    const std::string source = mf::copy_chinook(dir.path());
+    // Roles are cluster-wide: one per test database, dropped at the end. The harness trusts local logins.
+    const std::string role = "noperm_" + db.name();
+    exec_sql(db.url(), "CREATE ROLE \"" + role + "\" LOGIN; CREATE SCHEMA private");
+    struct DropRole {
+        std::string url, role;
+        ~DropRole() { exec_sql(url, "DROP ROLE IF EXISTS \"" + role + "\""); }
+    } drop{db.url(), role};
+    std::string url = db.url();
+    url.replace(url.find("postgres@"), 8, role);
+
+    // PostgreSQL 15: only the owner may create in "public".
+    const auto in_public = migrate({"--source", source, "--target", url});
+    CHECK(in_public.exit_code == 1);
+    CHECK_THAT(in_public.err, Contains("role \"" + role + "\" may not create table \"Album\" (and the others) in schema \"public\"") &&
+                                  Contains("lacks the CREATE privilege") && Contains("nothing was written") &&
+                                  Contains("GRANT CREATE ON SCHEMA \"public\""));
+    CHECK(in_public.out.empty());  // no report: nothing was migrated
+    const auto in_private = migrate({"--source", source, "--target", url, "--schema", "private"});
+    CHECK(in_private.exit_code == 1);
+    CHECK_THAT(in_private.err, Contains("schema \"private\"") && Contains("CREATE and USAGE privileges"));
+    const auto new_schema = migrate({"--source", source, "--target", url, "--schema", "fresh"});
+    CHECK(new_schema.exit_code == 1);
+    CHECK_THAT(new_schema.err, Contains("may not create schema \"fresh\"") && Contains("CREATE privilege on database"));
+    CHECK(query_scalar(db.url(), "SELECT count(*) FROM pg_tables WHERE schemaname IN ('public', 'private', 'fresh')") == "0");
+    CHECK(query_scalar(db.url(), "SELECT count(*) FROM pg_namespace WHERE nspname = 'fresh'") == "0");
+}
+
+TEST_CASE("migrate: a source the user may not read exits 74", "[pg]") {
+    // Root reads any file, and the tests run as root here: the CLI then runs as the harness's unprivileged
+    // PostgreSQL user (tests/support/test_servers.sh creates it), otherwise as whoever runs the tests.
+    TempDir dir("migrate-cli-unreadable");
+    const std::string source = mf::copy_chinook(dir.path());
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
+                                                 std::filesystem::perms::others_exec);
+    std::filesystem::permissions(source, std::filesystem::perms::none);
+    std::vector<std::string> args = {binary_path("aaitictl"), "migrate", "--source", source, "--plan"};
+    if (::geteuid() == 0) args.insert(args.begin(), {"runuser", "-u", "aaiti-pgtest", "--"});
+    const auto r = run_process(args, clean_env());
+    CHECK(r.exit_code == 74);
+    CHECK_THAT(r.err, Contains("is not readable") && Contains(source));
 }
 
 TEST_CASE("migrate: a non-empty target table without --if-exists exits 65 and writes nothing", "[pg]") {

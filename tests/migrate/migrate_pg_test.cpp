@@ -174,14 +174,14 @@ TEST_CASE("the hostile fixture arrives whole: types from the data, orphans count
         CHECK(q(db, "SELECT count(*) FROM log") == "7");
         CHECK(q(db, "SELECT count(*) FROM log WHERE msg = 'same'") == "2");
     }
-    SECTION("indexes (expression, partial, unique) and the view are created; the trigger is listed with its SQL") {
+    SECTION("indexes (expression, partial, unique), the view and the trigger are created") {
         bool saw_view = false, saw_trigger = false;
         for (const auto& obj : r.objects) {
             INFO(obj.kind << " " << obj.name << ": " << obj.sql << " -> " << obj.reason);
             if (obj.kind == "view") {
                 saw_view = obj.name == "big_orders" && obj.created && obj.sql.find("total > 100") != std::string::npos;
             } else if (obj.kind == "trigger") {
-                saw_trigger = obj.name == "order_audit" && !obj.created;
+                saw_trigger = obj.name == "order_audit" && obj.created && obj.sql.find("INSERT INTO \"log\" VALUES") != std::string::npos;
             } else {
                 CHECK(obj.created);
             }
@@ -356,6 +356,30 @@ CREATE TRIGGER drop_one BEFORE INSERT ON "InvoiceLine" FOR EACH ROW EXECUTE FUNC
     CHECK_THAT(mismatches, Contains("table \"Track\" column \"Composer\": values differ"));
     CHECK_THAT(mismatches, Contains("table \"InvoiceLine\": 2240 rows expected from the source, 2239 in the target"));
     CHECK_THAT(mismatches, Contains("table \"InvoiceLine\" foreign key (InvoiceId) -> \"Invoice\""));
+}
+
+TEST_CASE("migrate --verify notices a child that reaches another parent, though both tables match on their own", "[pg]") {
+    TempDir dir("migrate-verify-fk");
+    TestDatabase db("migrate_verify_fk");
+    auto o = options_for(mf::copy_chinook(dir.path()), db);
+    migrate::run_migration(o);
+    // One track ("Balls to the Wall", album 2) loaded pointing at album 5: its keys are not compared by
+    // the table checks (they are new UUIDs), so only the joined pairs can tell. Album 5 has many tracks:
+    // its contents, hashed once, are reused for every one of them and must not hide the wrong pair.
+    const std::string album_5 = migrate::key_uuid(migrate::key_namespace(), "Album", "5");
+    exec_sql(db.url(), R"SQL(
+CREATE FUNCTION wrong_album() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN IF NEW."Name" = 'Balls to the Wall' THEN NEW."AlbumId" := ')SQL" + album_5 + R"SQL('; END IF; RETURN NEW; END $$;
+CREATE TRIGGER wrong_album BEFORE INSERT ON "Track" FOR EACH ROW EXECUTE FUNCTION wrong_album();
+)SQL");
+    o.if_exists = migrate::IfExists::truncate;
+    o.verify = true;
+    const auto r = migrate::run_migration(o);
+    CHECK_FALSE(r.verify.ok);
+    const std::string mismatches = joined(r.verify.mismatches);
+    INFO(mismatches);
+    CHECK_THAT(mismatches, Contains("table \"Track\" foreign key (AlbumId) -> \"Album\": joined parent/child values differ"));
+    CHECK(r.verify.mismatches.size() == 1);  // the tables themselves arrived as they left
 }
 
 }  // namespace

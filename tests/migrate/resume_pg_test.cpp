@@ -13,6 +13,7 @@
 
 #include "migrate/migrate.h"
 #include "tests/migrate/fixtures.h"
+#include "tests/migrate/own_postgres.h"
 #include "tests/migrate/target_snapshot.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -131,6 +132,38 @@ TEST_CASE("migrate cut off from PostgreSQL mid-run (backends terminated): --resu
     REQUIRE(resumed.exit_code == 0);
     CHECK_THAT(resumed.out, Contains("verify: ok"));
     require_same_target(expected.url(), db.url());
+}
+
+TEST_CASE("PostgreSQL restarted (pg_ctl restart -m fast) mid-run: migrate exits 69, --resume ends like an uninterrupted run", "[pg]") {
+    TempDir dir("migrate-resume-restart");
+    const std::string source = mf::build_big(dir.path());
+    TestDatabase expected("resume_expected");
+    uninterrupted_run(source, expected);
+
+    // Its own server: the shared one must not restart under the other tests.
+    OwnPostgres server("restart");
+    exec_sql(server.url("postgres"), "CREATE DATABASE target");
+    const std::string url = server.url("target");
+
+    auto child = start_until_first_batch(source, url);
+    REQUIRE(committed_batches(url) > 0);
+    REQUIRE(child->running());  // mid-run: some batches committed, others not
+    server.restart();
+    const auto cut = child->wait(std::chrono::milliseconds(60000));
+    REQUIRE(cut);
+    INFO(cut->err);
+    // Cleanly: the server's going away is a lost service (69) with a message, not a crash or a hang.
+    CHECK(cut->exit_code == 69);
+    CHECK(cut->term_signal == 0);
+    CHECK_THAT(cut->err, Contains("PostgreSQL"));
+    CHECK(query_scalar(url, "SELECT phase FROM aaiti_migrate_state WHERE kind = 'run'") == "loading");
+
+    const auto resumed = run_process(migrate_args(source, url, {"--resume", "--verify"}), clean_env());
+    INFO(resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK_THAT(resumed.out, Contains("verify: ok"));
+    require_same_target(expected.url(), url);
+    CHECK(query_scalar(url, "SELECT count(*) FROM pg_class WHERE relname = 'aaiti_migrate_state'") == "0");
 }
 
 TEST_CASE("migrate --resume refuses a source that changed since the run started (65) and an empty target", "[pg]") {
