@@ -108,6 +108,9 @@ inline constexpr std::string_view k_pg_session_utc = "SET TIME ZONE 'UTC'";
 // --verify reads timestamptz in its plain output form (far cheaper for the server than to_char) and
 // parses it itself; ISO is the one DateStyle whose output it parses, whatever the server's default.
 inline constexpr std::string_view k_pg_session_iso_dates = "SET DateStyle = ISO";
+// Verification joins each child table to its parent: at the default 4 MB the hash join spills to disk
+// in many batches on a million rows. Session-local, so nothing else on the server changes.
+inline constexpr std::string_view k_pg_session_verify_work_mem = "SET work_mem = '128MB'";
 
 std::string pg_create_schema(std::string_view schema);
 std::string pg_table_has_rows(std::string_view schema, std::string_view table);

@@ -357,6 +357,7 @@ VerifyReport verify_migration(const MigrationPlan& plan, const LoadTarget& targe
         PgConnection pg(target.url);
         pg.exec(std::string(sql::k_pg_session_utc), "verifying");
         pg.exec(std::string(sql::k_pg_session_iso_dates), "verifying");
+        pg.exec(std::string(sql::k_pg_session_verify_work_mem), "verifying");
         try {
             if (checks[i].second) {
                 verify_foreign_key(plan, *checks[i].first, *checks[i].second, target, *db, pg, partial[i]);

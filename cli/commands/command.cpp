@@ -1,7 +1,10 @@
 #include "commands/command.h"
 
 #include "commands/backup_command.h"
+#include "commands/compose_command.h"
 #include "commands/config_command.h"
+#include "commands/health_command.h"
+#include "commands/init_command.h"
 #include "commands/migrate_command.h"
 #include "commands/restore_command.h"
 #include "commands/version_command.h"
@@ -15,6 +18,9 @@ std::vector<std::unique_ptr<Command>> all_commands() {
     commands.push_back(make_migrate_command());
     commands.push_back(make_backup_command());
     commands.push_back(make_restore_command());
+    commands.push_back(make_health_command());
+    commands.push_back(make_init_command());
+    commands.push_back(make_compose_command());
     return commands;
 }
 

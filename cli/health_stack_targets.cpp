@@ -1,0 +1,27 @@
+#include "health_stack_targets.h"
+
+#include "stack/stack_loader.h"
+
+namespace aaiti::cli {
+
+std::vector<health::Target> stack_health_targets(const std::string& stack_file, const Config& config) {
+    const stack::Stack s = stack::load_stack_file(stack_file);
+    std::vector<health::Target> targets;
+    for (const auto& service : s.services) {
+        const auto names = stack::instance_names(service);
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            // The compose renderer publishes replica i on port + 100 * i (stack/compose_renderer.cpp).
+            const int port = service.port + 100 * static_cast<int>(i);
+            targets.push_back(health::make_target(names[i], "http://127.0.0.1:" + std::to_string(port) + "/health"));
+        }
+    }
+    // DB_* come from the same stack file (the configuration was loaded with it), with the password.
+    targets.push_back(health::make_target("postgres", config.write_db_url()));
+    if (const auto replica = config.get("READ_DB_URL")) targets.push_back(health::make_target("postgres-replica", *replica));
+    const ConfigEntry* redis = config.entry("REDIS_URL");
+    const bool redis_given = redis != nullptr && redis->source != ConfigSource::default_value && !redis->value.empty();
+    targets.push_back(health::make_target("redis", redis_given ? redis->value : "redis://127.0.0.1:" + std::to_string(s.redis.port)));
+    return targets;
+}
+
+}  // namespace aaiti::cli

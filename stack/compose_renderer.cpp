@@ -1,0 +1,138 @@
+// docker-compose.yml (+ .env and the PostgreSQL replication scripts) from the stack.
+// Every value is double-quoted: docker-compose 1.29 reads YAML 1.1, where bare yes/3.8/010 change type.
+#include <string>
+
+#include "stack/renderers.h"
+#include "stack/stack_writer.h"
+#include "stack/template_engine.h"
+
+namespace aaiti::stack {
+namespace {
+
+TemplateData env_var(const std::string& name, const std::string& value) {
+    return TemplateData().set("name", yaml_quote(name)).set("value", yaml_quote(value));
+}
+
+std::string published(int host_port, int container_port) {
+    return yaml_quote(std::to_string(host_port) + ":" + std::to_string(container_port));
+}
+
+std::string upstreams_of(const Service& svc) {
+    std::string list;
+    for (const auto& instance : instance_names(svc)) list += (list.empty() ? "" : ",") + ("http://" + instance + ":" + std::to_string(svc.port));
+    return list;
+}
+
+TemplateData service_environment(const Stack& s, const Service& svc, const ProfileSelection& p) {
+    TemplateData env = TemplateData::list();
+    env.push(env_var("LOG_FORMAT", "json"));
+    env.push(env_var("DB_HOST", "postgres-primary"));
+    env.push(env_var("DB_PORT", "5432"));
+    env.push(env_var("DB_NAME", s.database.name));
+    env.push(env_var("DB_USER", s.database.user));
+    env.push(env_var("DB_PASSWORD_FILE", "/run/secrets/db_password"));
+    env.push(env_var("REDIS_URL", "redis://redis:6379"));
+    env.push(env_var("JWT_SECRET_FILE", "/run/secrets/jwt_secret"));
+    if (p.monitoring) env.push(env_var("JAEGER_ENDPOINT", jaeger_otlp_endpoint(s)));
+    if (!svc.build) env.push(env_var("PORT", std::to_string(svc.port)));  // the seed's Node services read PORT
+    if (svc.name == "gateway")
+        for (const auto& other : s.services)
+            if (other.name != "gateway" && !other.config_key.empty()) env.push(env_var(other.config_key, upstreams_of(other)));
+    for (const auto& [k, v] : svc.environment) env.push(env_var(k, v));
+    return env;
+}
+
+TemplateData depends(const std::vector<std::string>& names) {
+    TemplateData list = TemplateData::list();
+    for (const auto& n : names) list.push(TemplateData().set("name", n));
+    return list;
+}
+
+}  // namespace
+
+std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection& p, const std::string& stack_file,
+                                          const std::string& output_dir) {
+    TemplateData d;
+    d.set("stack_file", stack_file).set("project", s.project);
+    TemplateData services = TemplateData::list();
+    std::vector<std::string> core_deps = {"postgres-primary", "redis"};
+    std::vector<std::string> all_instances;
+    for (const auto& svc : s.services)
+        if (svc.name != "gateway")
+            for (const auto& i : instance_names(svc)) all_instances.push_back(i);
+    for (const auto& svc : s.services) {
+        const auto names = instance_names(svc);
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            TemplateData item;
+            item.set("instance", names[i]).set("image", yaml_quote(svc.image)).set("port", std::to_string(svc.port));
+            if (svc.build)
+                item.set("build", TemplateData()
+                                      .set("context", yaml_quote(s.source_dir))
+                                      .set("dockerfile", yaml_quote(output_dir + "/docker/aaiti-" + svc.name + ".Dockerfile")));
+            // Our binaries take --listen; a pulled image (the seed's services) keeps its own command and reads PORT.
+            if (svc.build) {
+                std::string args = yaml_quote("--listen") + ", " + yaml_quote("0.0.0.0:" + std::to_string(svc.port));
+                // The gateway gets every route explicitly (--route replaces its seed routes), so services the
+                // seed did not have are reached at their route_prefix too.
+                if (svc.name == "gateway")
+                    for (const auto& other : s.services)
+                        if (other.name != "gateway" && !other.route_prefix.empty())
+                            args += ", " + yaml_quote("--route") + ", " + yaml_quote(other.route_prefix + "=" + upstreams_of(other));
+                item.set("command", TemplateData().set("args", args));
+            }
+            item.set("environment", service_environment(s, svc, p));
+            item.set("ports", published(instance_host_port(svc, static_cast<int>(i)), svc.port));
+            std::vector<std::string> deps = core_deps;
+            if (svc.name == "gateway") deps.insert(deps.end(), all_instances.begin(), all_instances.end());
+            item.set("depends_on", depends(deps));
+            item.set("cpus", yaml_quote(svc.resources.cpus)).set("memory", yaml_quote(svc.resources.memory));
+            services.push(item);
+        }
+    }
+    d.set("services", services);
+
+    const auto& db = s.database;
+    d.set("db_image", yaml_quote(db.image)).set("db_name", yaml_quote(db.name)).set("db_user", yaml_quote(db.user));
+    d.set("db_name_raw", yaml_escape(db.name));
+    d.set("replication_user", yaml_quote(db.replication_user));
+    d.set("db_ports", published(db.port, 5432)).set("replica_ports", published(db.replica_port, 5432));
+    d.set("db_cpus", yaml_quote(db.resources.cpus)).set("db_memory", yaml_quote(db.resources.memory));
+    d.set("replica", p.replica);
+    d.set("redis_image", yaml_quote(s.redis.image)).set("redis_ports", published(s.redis.port, 6379));
+    d.set("redis_cpus", yaml_quote(s.redis.resources.cpus)).set("redis_memory", yaml_quote(s.redis.resources.memory));
+
+    if (p.load_balancer) {
+        const auto& l = s.load_balancer;
+        TemplateData lb;
+        lb.set("image", yaml_quote(l.image));
+        if (!l.certificate.empty()) lb.set("certificate", TemplateData().set("mount", yaml_quote(l.certificate + ":" + l.certificate + ":ro")));
+        TemplateData ports = TemplateData::list();
+        ports.push(TemplateData().set("mapping", published(l.http_port, 80)));
+        if (!l.certificate.empty()) ports.push(TemplateData().set("mapping", published(l.https_port, 443)));
+        ports.push(TemplateData().set("mapping", published(l.stats_port, l.stats_port)));
+        lb.set("ports", ports);
+        lb.set("depends_on", depends(instance_names(s.gateway())));
+        d.set("load_balancer", lb);
+    }
+    if (p.monitoring) {
+        const auto& m = s.monitoring;
+        TemplateData mon;
+        mon.set("prometheus_image", yaml_quote(m.prometheus_image)).set("prometheus_ports", published(m.prometheus_port, 9090));
+        mon.set("alertmanager_image", yaml_quote(m.alertmanager_image)).set("alertmanager_ports", published(m.alertmanager_port, 9093));
+        mon.set("grafana_image", yaml_quote(m.grafana_image)).set("grafana_ports", published(m.grafana_port, 3000));
+        mon.set("jaeger_image", yaml_quote(m.jaeger_image));
+        mon.set("jaeger_ui_ports", published(m.jaeger_ui_port, 16686)).set("jaeger_otlp_ports", published(m.jaeger_otlp_http_port, 4318));
+        if (p.replica) mon.set("replica_exporter", TemplateData().set("postgres_exporter_image", yaml_quote(m.postgres_exporter_image)));
+        d.set("monitoring", mon);
+    }
+    d.set("secrets_dir", yaml_escape(s.secrets_dir));
+
+    std::vector<GeneratedFile> files;
+    files.push_back({"docker-compose.yml", render_template("docker-compose.yml.mustache", d)});
+    files.push_back({".env", "# Generated by aaitictl compose generate: read by docker compose (v1 and v2).\nCOMPOSE_PROJECT_NAME=" + s.project + "\n"});
+    files.push_back({"postgres/primary-init.sh", render_template("postgres-primary-init.sh.mustache", {})});
+    if (p.replica) files.push_back({"postgres/replica-entrypoint.sh", render_template("postgres-replica-entrypoint.sh.mustache", {})});
+    return files;
+}
+
+}  // namespace aaiti::stack

@@ -1,0 +1,40 @@
+#pragma once
+// The renderers: each turns the Stack (and the chosen profiles) into the files of one tool. They only
+// read the model; generate.cpp decides which run for which profiles and writes the files.
+#include <string>
+#include <vector>
+
+#include "stack/stack_model.h"
+
+namespace aaiti::stack {
+
+struct GeneratedFile {
+    std::string path;     // relative to the output directory ("haproxy/haproxy.cfg")
+    std::string content;
+    bool secret = false;  // holds credentials (alert webhooks, SMTP password): written mode 0600
+};
+
+// What the chosen profiles switch on. production includes replica and monitoring.
+struct ProfileSelection {
+    bool replica = false;
+    bool monitoring = false;
+    bool load_balancer = false;
+    static ProfileSelection from(const std::vector<Profile>& profiles);
+};
+
+// Where services send traces: Jaeger's OTLP/HTTP receiver. Not the seed's legacy :14268/api/traces
+// (Jaeger's Thrift collector): OTLP is what Jaeger recommends and what our exporter speaks.
+std::string jaeger_otlp_endpoint(const Stack& stack);
+
+// `output_dir` (absolute): the Dockerfiles are generated there, outside the build context (source_dir).
+std::vector<GeneratedFile> render_compose(const Stack& stack, const ProfileSelection& profiles, const std::string& stack_file,
+                                          const std::string& output_dir);
+GeneratedFile render_haproxy(const Stack& stack);
+std::vector<GeneratedFile> render_prometheus(const Stack& stack, const ProfileSelection& profiles);
+GeneratedFile render_alertmanager(const Stack& stack);
+std::vector<GeneratedFile> render_grafana(const Stack& stack);
+std::vector<GeneratedFile> render_dockerfiles(const Stack& stack);
+
+std::string yaml_escape(const std::string& text);  // the inside of a YAML double-quoted scalar
+
+}  // namespace aaiti::stack

@@ -1,0 +1,237 @@
+// Every file `compose generate` writes, for every profile, checked by the tool that reads it:
+// docker-compose config -q, haproxy -c, promtool check config/rules, amtool check-config, bash -n, and the
+// Grafana dashboards parsed as JSON with every metric name checked against what our services export.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <yaml-cpp/yaml.h>
+
+#include "stack/generate.h"
+#include "stack/stack_defaults.h"
+#include "stack/stack_loader.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using Catch::Matchers::Contains;
+
+namespace aaiti::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace aaiti::stack;
+
+// A stack whose source tree and secrets exist (docker-compose checks both) in `dir`.
+Stack stack_in(const TempDir& dir, const std::string& extra_yaml = "") {
+    for (const char* secret : {"db_password", "replication_password", "jwt_secret", "grafana_admin_password"})
+        dir.write_file(std::string("secrets/") + secret, "s3cret\n");
+    return load_stack_text(extra_yaml, "aaiti.yaml", dir.path().string());
+}
+
+void expect_tool_accepts(const std::vector<std::string>& argv, const std::string& what) {
+    const auto r = run_process(argv);
+    INFO(what << ": " << argv[0] << "\nstdout: " << r.out << "\nstderr: " << r.err);
+    CHECK(r.exit_code == 0);
+}
+
+std::vector<GeneratedFile> generate(const Stack& s, const fs::path& out, std::vector<Profile> profiles) {
+    GenerateOptions o;
+    o.profiles = std::move(profiles);
+    o.output_dir = out.string();
+    o.stack_file = "aaiti.yaml";
+    return generate_stack_files(s, o);
+}
+
+bool has_file(const std::vector<GeneratedFile>& files, const std::string& path) {
+    for (const auto& f : files)
+        if (f.path == path) return true;
+    return false;
+}
+
+// Metric names our services register: every "http_...", "auth_..." and "gateway_..." string literal in
+// services/ (the kit's and the services' metric registrations).
+std::set<std::string> exported_metric_names() {
+    std::set<std::string> names;
+    const std::regex literal("\"((?:http|auth|gateway)_[a-z_]+)\"");
+    for (const auto& entry : fs::recursive_directory_iterator(source_path("services"))) {
+        if (!entry.is_regular_file() || entry.path().extension() != ".cpp") continue;
+        const std::string text = read_text_file(entry.path());
+        for (std::sregex_iterator it(text.begin(), text.end(), literal), end; it != end; ++it) names.insert((*it)[1]);
+    }
+    return names;
+}
+
+// The metric a PromQL selector names: identifiers followed by "{", without histogram suffixes.
+std::set<std::string> metrics_in(const std::string& expr) {
+    std::set<std::string> names;
+    const std::regex selector("([a-zA-Z_:][a-zA-Z0-9_:]*)\\{");
+    for (std::sregex_iterator it(expr.begin(), expr.end(), selector), end; it != end; ++it) {
+        std::string name = (*it)[1];
+        for (const std::string suffix : {"_bucket", "_sum", "_count"})
+            if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+                name.resize(name.size() - suffix.size());
+        names.insert(name);
+    }
+    return names;
+}
+
+void validate_all(const std::vector<GeneratedFile>& files, const fs::path& out) {
+    REQUIRE(has_file(files, "docker-compose.yml"));
+    expect_tool_accepts({"docker-compose", "-f", (out / "docker-compose.yml").string(), "config", "-q"}, "compose");
+    // Every profile's services must also resolve when that profile is switched on.
+    for (const char* profile : {"production", "replica", "monitoring"})
+        expect_tool_accepts({"docker-compose", "--profile", profile, "-f", (out / "docker-compose.yml").string(), "config", "-q"}, profile);
+    for (const auto& f : files) {
+        const std::string path = (out / f.path).string();
+        if (f.path == "haproxy/haproxy.cfg") expect_tool_accepts({"haproxy", "-c", "-f", path}, f.path);
+        if (f.path == "prometheus/prometheus.yml") expect_tool_accepts({"promtool", "check", "config", path}, f.path);
+        if (f.path == "prometheus/alert-rules.yml") expect_tool_accepts({"promtool", "check", "rules", path}, f.path);
+        if (f.path == "alertmanager/alertmanager.yml") expect_tool_accepts({"amtool", "check-config", path}, f.path);
+        if (f.path.size() > 3 && f.path.substr(f.path.size() - 3) == ".sh") expect_tool_accepts({"bash", "-n", path}, f.path);
+    }
+}
+
+TEST_CASE("compose generate: every profile's files pass their validators") {
+    TempDir dir("stack-gen");
+    const Stack s = stack_in(dir);
+    const std::vector<std::vector<Profile>> selections = {
+        {}, {Profile::production}, {Profile::replica}, {Profile::monitoring}, {Profile::replica, Profile::monitoring}};
+    int n = 0;
+    for (const auto& profiles : selections) {
+        const fs::path out = dir / ("out" + std::to_string(n++));
+        const auto files = generate(s, out, profiles);
+        INFO("selection " << n);
+        validate_all(files, out);
+        const bool production = profiles.empty() || profiles[0] == Profile::production;
+        CHECK(has_file(files, "haproxy/haproxy.cfg") == production);
+        CHECK(has_file(files, "docker/aaiti-gateway.Dockerfile"));
+        CHECK(has_file(files, "docker/aaiti-auth.Dockerfile"));
+    }
+}
+
+TEST_CASE("compose generate: SSL termination, a single gateway without stickiness, and every alert receiver validate") {
+    TempDir dir("stack-tls");
+    const auto cert = dir / "certs" / "site.pem";
+    fs::create_directories(cert.parent_path());
+    const auto made = run_process({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                                   "-keyout", (dir / "certs" / "key.pem").string(), "-out", (dir / "certs" / "crt.pem").string()});
+    REQUIRE(made.exit_code == 0);
+    write_text_file(cert, read_text_file(dir / "certs" / "crt.pem") + read_text_file(dir / "certs" / "key.pem"));
+    const Stack s = stack_in(dir,
+                             "services:\n  gateway:\n    replicas: 3\n"
+                             "load_balancer:\n  certificate: \"certs/site.pem\"\n  sticky_sessions: false\n"
+                             "alerts:\n  slack_webhook: \"https://hooks.slack.com/services/T0/B0/XX\"\n  slack_channel: \"#ops\"\n"
+                             "  discord_webhook: \"https://discord.com/api/webhooks/1/abc\"\n"
+                             "  smtp:\n    host: \"smtp.example.com\"\n    user: \"alerts\"\n    password: \"p&ss\\\"word\"\n"
+                             "    from: \"alerts@example.com\"\n    to: \"ops@example.com, oncall@example.com\"\n");
+    const fs::path out = dir / "out";
+    const auto files = generate(s, out, {Profile::production});
+    validate_all(files, out);
+    const std::string cfg = read_text_file(out / "haproxy" / "haproxy.cfg");
+    CHECK_THAT(cfg, Contains("ssl crt " + cert.string()));
+    CHECK_THAT(cfg, Contains("server gateway-3 gateway-3:3000"));
+    CHECK(cfg.find("cookie SERVERID") == std::string::npos);
+    const std::string am = read_text_file(out / "alertmanager" / "alertmanager.yml");
+    CHECK_THAT(am, Contains("slack_configs") && Contains("discord_configs") && Contains("email_configs") && Contains("oncall@example.com"));
+    CHECK((fs::status(out / "alertmanager" / "alertmanager.yml").permissions() & fs::perms::others_read) == fs::perms::none);
+}
+
+TEST_CASE("compose generate: docker-compose sees each component in its profiles, and values keep their types") {
+    TempDir dir("stack-profiles");
+    const Stack s = stack_in(dir, "services:\n  auth:\n    environment:\n      FEATURE: \"yes\"\n      VERSION: \"3.8\"\n");
+    const fs::path out = dir / "out";
+    generate(s, out, {});
+    const std::string file = (out / "docker-compose.yml").string();
+    // docker-compose 1.29's `config --services` ignores profiles, so read the profiles it resolved instead.
+    const auto resolved = run_process({"docker-compose", "-f", file, "config"});
+    REQUIRE(resolved.exit_code == 0);
+    const YAML::Node services = YAML::Load(resolved.out)["services"];
+    const auto profiles_of = [&](const std::string& name) {
+        std::vector<std::string> out;
+        const YAML::Node svc = services[name];
+        if (!svc) return std::vector<std::string>{"<missing>"};
+        if (svc["profiles"])
+            for (const auto& p : svc["profiles"]) out.push_back(p.as<std::string>());
+        return out;
+    };
+    using list = std::vector<std::string>;
+    for (const char* core : {"gateway", "auth-1", "auth-2", "users", "postgres-primary", "redis"}) {
+        INFO(core);
+        CHECK(profiles_of(core) == list{});
+    }
+    CHECK(profiles_of("haproxy") == list{"production"});
+    CHECK(profiles_of("postgres-replica") == list{"production", "replica"});
+    for (const char* monitoring : {"prometheus", "alertmanager", "grafana", "jaeger"}) {
+        INFO(monitoring);
+        CHECK(profiles_of(monitoring) == list{"production", "monitoring"});
+    }
+    CHECK(profiles_of("postgres-exporter") == list{"production"});
+    // docker-compose reads YAML 1.1: unquoted, these would become true and 3.8.
+    CHECK_THAT(resolved.out, Contains("FEATURE: 'yes'") || Contains("FEATURE: \"yes\""));
+    CHECK_THAT(resolved.out, Contains("VERSION: '3.8'") || Contains("VERSION: \"3.8\""));
+}
+
+TEST_CASE("compose generate: Dockerfiles are multi-stage on debian:bookworm-slim and run our binary unprivileged") {
+    TempDir dir("stack-docker");
+    const fs::path out = dir / "out";
+    generate(stack_in(dir), out, {Profile::replica});
+    const std::string auth = read_text_file(out / "docker" / "aaiti-auth.Dockerfile");
+    CHECK_THAT(auth, Contains("FROM debian:bookworm-slim AS build") && Contains("--target aaiti-auth"));
+    CHECK_THAT(auth, Contains("\nFROM debian:bookworm-slim\n") && Contains("COPY --from=build /out/aaiti-auth"));
+    CHECK_THAT(auth, Contains("USER aaiti") && Contains("EXPOSE 3001"));
+    CHECK(fs::exists(out / "docker" / "aaiti-gateway.Dockerfile.dockerignore"));
+    CHECK(!fs::exists(out / "docker" / "aaiti-trading.Dockerfile"));  // a pulled image, not built here
+}
+
+TEST_CASE("compose generate: the default HAProxy config balances, checks and pins sessions") {
+    TempDir dir("stack-lb");
+    const fs::path out = dir / "out";
+    generate(stack_in(dir), out, {Profile::production});
+    const std::string cfg = read_text_file(out / "haproxy" / "haproxy.cfg");
+    CHECK_THAT(cfg, Contains("balance roundrobin"));
+    CHECK_THAT(cfg, Contains("http-check send meth GET uri /health"));
+    CHECK_THAT(cfg, Contains("cookie SERVERID insert"));
+    CHECK_THAT(cfg, Contains("bind :8404"));
+    CHECK_THAT(cfg, Contains("init-addr last,libc,none"));
+}
+
+TEST_CASE("compose generate: services trace to Jaeger's OTLP/HTTP receiver and the gateway lists every instance") {
+    TempDir dir("stack-env");
+    const fs::path out = dir / "out";
+    generate(stack_in(dir), out, {});
+    const std::string compose = read_text_file(out / "docker-compose.yml");
+    CHECK_THAT(compose, Contains("\"JAEGER_ENDPOINT\": \"http://jaeger:4318/v1/traces\""));
+    CHECK(compose.find("14268") == std::string::npos);
+    CHECK_THAT(compose, Contains("\"AUTH_SERVICE_URL\": \"http://auth-1:3001,http://auth-2:3001\""));
+    CHECK_THAT(compose, Contains("\"--route\", \"/api/auth=http://auth-1:3001,http://auth-2:3001\""));
+    CHECK_THAT(compose, Contains("condition: service_healthy"));
+    const auto rules = read_text_file(out / "prometheus" / "alert-rules.yml");
+    CHECK_THAT(rules, Contains("http_request_duration_seconds_bucket") && Contains("> 0.1"));
+}
+
+TEST_CASE("compose generate: dashboards are JSON and use only metrics our services export") {
+    TempDir dir("stack-dash");
+    const fs::path out = dir / "out";
+    const auto files = generate(stack_in(dir), out, {Profile::monitoring});
+    const auto exported = exported_metric_names();
+    REQUIRE(exported.count("http_request_duration_seconds") == 1);
+    int dashboards = 0;
+    for (const auto& f : files) {
+        if (f.path.rfind("grafana/dashboards/", 0) != 0) continue;
+        ++dashboards;
+        const auto json = nlohmann::json::parse(read_text_file(out / f.path));
+        REQUIRE(json["panels"].is_array());
+        for (const auto& panel : json["panels"])
+            for (const auto& target : panel["targets"])
+                for (const auto& metric : metrics_in(target["expr"].get<std::string>())) {
+                    INFO(f.path << ": " << metric);
+                    CHECK(exported.count(metric) == 1);
+                }
+    }
+    CHECK(dashboards == 7);
+}
+
+}  // namespace
+}  // namespace aaiti::test
