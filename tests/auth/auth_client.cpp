@@ -109,15 +109,20 @@ AuthProcess::~AuthProcess() {
 
 Reply AuthProcess::call_raw(const std::string& method, const std::string& path, const std::string& raw_body,
                             const std::string& token, const HttpHeaders& headers) {
+    return json_request(http_, base_url(), method, path, raw_body, token, headers);
+}
+
+Reply json_request(HttpClient& http, const std::string& base_url, const std::string& method, const std::string& path,
+                   const std::string& raw_body, const std::string& token, const HttpHeaders& headers) {
     HttpRequest request;
     request.headers = headers;
     request.method = method;
-    request.url = base_url() + path;
+    request.url = base_url + path;
     request.body = raw_body;
     if (!raw_body.empty()) request.headers.push_back({"Content-Type", "application/json"});
     if (!token.empty()) request.headers.push_back({"Authorization", "Bearer " + token});
     Reply reply;
-    reply.raw = http_.send(request);
+    reply.raw = http.send(request);
     reply.status = reply.raw.status;
     reply.body = nlohmann::json::parse(reply.raw.body, nullptr, false);
     if (reply.body.is_discarded()) reply.body = nullptr;

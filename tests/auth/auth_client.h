@@ -46,6 +46,11 @@ struct Reply {
     std::string header(const std::string& name) const { return raw.header(name); }
 };
 
+// One request to base_url + path: a JSON body (Content-Type set when not empty), a bearer token when
+// given; the reply's body parsed as JSON when it is JSON.
+Reply json_request(HttpClient& http, const std::string& base_url, const std::string& method, const std::string& path,
+                   const std::string& raw_body, const std::string& token = {}, const HttpHeaders& headers = {});
+
 // The env every test's service gets: the back end, a JWT secret, the fixture's Redis, cheap argon2id.
 std::vector<std::pair<std::string, std::string>> service_env(const Backend& backend,
                                                              std::vector<std::pair<std::string, std::string>> extra = {});

@@ -36,18 +36,7 @@ public:
 
     Reply call(const std::string& method, const std::string& path, const std::string& body = {},
                const std::string& token = {}) {
-        HttpRequest request;
-        request.method = method;
-        request.url = base_url() + path;
-        request.body = body;
-        if (!body.empty()) request.headers.push_back({"Content-Type", "application/json"});
-        if (!token.empty()) request.headers.push_back({"Authorization", "Bearer " + token});
-        Reply reply;
-        reply.raw = http_.send(request);
-        reply.status = reply.raw.status;
-        reply.body = nlohmann::json::parse(reply.raw.body, nullptr, false);
-        if (reply.body.is_discarded()) reply.body = nullptr;
-        return reply;
+        return json_request(http_, base_url(), method, path, body, token);
     }
     Reply call(const std::string& method, const std::string& path, const nlohmann::json& body,
                const std::string& token = {}) {
