@@ -106,6 +106,9 @@ echo "auth_flow: logins, 8 connections, $duration, AUTH_PASSWORD_COST=$cost" >&2
 # Lockout counts failures only; these logins succeed, so the account is never locked.
 login=$(wrk -t2 -c8 -d"$duration" --timeout 10s -s "$work/login.lua" "$gw/api/auth/login" | grep '^RESULT')
 
+# What a request gets now (a failing run shows why: status and error body).
+echo "auth_flow: one request after the runs: $(curl -s -o "$work/last.json" -w '%{http_code}' -H "Authorization: Bearer $token" "$gw/api/auth/profile") $(head -c 300 "$work/last.json")" >&2
+grep -v '"level":"info"' "$work/auth.log" | tail -3 >&2 || true
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
 echo
 printf 'profile via gateway: %s req/s, p50 %s ms, p95 %s ms, p99 %s ms, errors %s (non-2xx %s)\n' \

@@ -1,6 +1,8 @@
 // `aaiti-auth` (serve): configuration, logging, store, kit server, run until a signal.
 #include "services/auth/auth_service.h"
 
+#include <algorithm>
+
 #include "common/config.h"
 #include "common/error.h"
 #include "common/logging.h"
@@ -20,6 +22,12 @@ int serve(const ServeOptions& options) {
     server_options.host = address.host;
     server_options.port = address.port;
     server_options.threads = options.threads;
+    // Every route is a blocking one (database, argon2id). Enough workers to keep the connection pool
+    // busy, and a queue deep enough for a gateway's burst of 1000+ concurrent users: a request that
+    // waits its turn beats a 503 that the gateway counts against the upstream.
+    server_options.worker_threads = std::max<std::size_t>(server_options.worker_threads,
+                                                          static_cast<std::size_t>(settings.storage.pool_max));
+    server_options.worker_queue_capacity = 8192;
 
     auto store = open_store(settings.storage);
     const std::string backend = store->backend();

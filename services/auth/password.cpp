@@ -3,9 +3,13 @@
 #include <crypt.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "common/error.h"
 
@@ -16,10 +20,48 @@ void ensure_sodium() {
     if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
 }
 
+// argon2id is memory-hard by design (64 MiB each at the interactive cost, 1 GiB at sensitive): more
+// hashes at once than there are cores only multiplies memory, not throughput. One gate for the
+// process bounds both; bcrypt (CPU only) does not need it.
+class HashingGate {
+public:
+    HashingGate() : permits_(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {}
+    void acquire() {
+        std::unique_lock lock(mutex_);
+        free_.wait(lock, [&] { return permits_ > 0; });
+        --permits_;
+    }
+    void release() {
+        {
+            const std::lock_guard lock(mutex_);
+            ++permits_;
+        }
+        free_.notify_one();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable free_;
+    int permits_;
+};
+
+HashingGate& hashing_gate() {
+    static HashingGate gate;
+    return gate;
+}
+
+struct GatePass {
+    GatePass() { hashing_gate().acquire(); }
+    ~GatePass() { hashing_gate().release(); }
+    GatePass(const GatePass&) = delete;
+    GatePass& operator=(const GatePass&) = delete;
+};
+
 bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 
 bool verify_argon2(std::string_view password, std::string_view stored) {
     const std::string hash(stored);  // crypto_pwhash_str_verify wants a NUL-terminated string
+    const GatePass pass;
     return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
@@ -73,6 +115,7 @@ PasswordHasher::PasswordHasher(PasswordCost cost) {
 
 std::string PasswordHasher::hash(std::string_view password) const {
     char out[crypto_pwhash_STRBYTES];
+    const GatePass pass;
     if (crypto_pwhash_str_alg(out, password.data(), password.size(), opslimit_, memlimit_,
                               crypto_pwhash_ALG_ARGON2ID13) != 0)
         throw std::runtime_error("argon2id hashing failed (out of memory?)");

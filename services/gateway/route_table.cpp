@@ -53,7 +53,14 @@ Upstream* pick_upstream(const Route& route, Balance balance, std::size_t& cursor
         // Least connections; ties go to the first in round-robin order so equal loads still rotate.
         if (!best || u->active() < best->active()) best = u;
     }
-    return best;
+    if (best) return best;
+    // Nothing available: an upstream ejected for errors (not unreachable, not down) still gets the
+    // request rather than a 503 for everyone; the circuit opens only when none answers at all.
+    for (std::size_t i = 0; i < n; ++i) {
+        Upstream* u = route.upstreams[(start + i) % n];
+        if (u != exclude && u->panic_eligible(now)) return u;
+    }
+    return nullptr;
 }
 
 }  // namespace aaiti::gateway

@@ -24,6 +24,10 @@ std::string_view to_string(UpstreamState state) {
 
 bool Upstream::available(Clock::time_point now) const noexcept { return state(now) == UpstreamState::up; }
 
+bool Upstream::panic_eligible(Clock::time_point now) const noexcept {
+    return state(now) == UpstreamState::ejected && !ejected_for_connect_.load(std::memory_order_relaxed);
+}
+
 UpstreamState Upstream::state(Clock::time_point now) const noexcept {
     if (!healthy_.load(std::memory_order_relaxed)) return UpstreamState::down;
     if (ns(now) < ejected_until_.load(std::memory_order_relaxed)) return UpstreamState::ejected;

@@ -52,6 +52,10 @@ public:
 
     // Up by the health checks and not ejected: may receive requests.
     bool available(Clock::time_point now) const noexcept;
+    // Up by the health checks and ejected only for 5xx/timeouts (it answers, if badly): the last
+    // resort when a route has nothing available, so an overloaded sole upstream keeps serving
+    // what it can instead of the gateway refusing everything (Envoy's "panic" routing).
+    bool panic_eligible(Clock::time_point now) const noexcept;
     UpstreamState state(Clock::time_point now) const noexcept;
 
     // Passive observations from proxied requests.

@@ -244,3 +244,16 @@ TEST_CASE("stopping the gateway lets an in-flight proxied request finish") {
     CHECK(status == 200);
     CHECK(aaiti::kit::test::connection_refused(port));
 }
+
+TEST_CASE("a sole upstream ejected for 5xx still gets requests (panic routing); only unreachable ones open the circuit") {
+    TestUpstream up("a");
+    auto o = test_gateway_options({route("/api/svc", {&up})});
+    o.health_interval = std::chrono::seconds(60);  // passive ejection only
+    Gateway gw(o);
+    gw.start();
+    for (int i = 0; i < 4; ++i) CHECK(http(gw.port(), "GET", "/api/svc/status/503").status == 503);
+    // Ejected by the streak, yet it is the only upstream and it answers: it keeps serving.
+    const auto r = http(gw.port(), "GET", "/api/svc/name");
+    CHECK(r.status == 200);
+    CHECK(r.header("X-Upstream") == "a");
+}
