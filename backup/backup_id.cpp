@@ -101,13 +101,4 @@ std::int64_t parse_time_argument(std::string_view text) {
     return utc_seconds(year, month, day, hour, minute, second) - offset_seconds;
 }
 
-std::string format_utc(std::int64_t unix_seconds) {
-    const std::time_t t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char out[32];
-    std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return out;
-}
-
 }  // namespace aaiti::backup

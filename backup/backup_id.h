@@ -16,7 +16,5 @@ std::optional<std::int64_t> backup_id_time(std::string_view id);
 // "2026-11-26T01:30:45Z", "2026-11-26 01:30:45", "2026-11-26" (midnight UTC), with an optional zone
 // offset ("+02:00"), or a backup id. Throws UsageError naming the text.
 std::int64_t parse_time_argument(std::string_view text);
-// Unix seconds -> "2026-11-26T01:30:45Z".
-std::string format_utc(std::int64_t unix_seconds);
 
 }  // namespace aaiti::backup

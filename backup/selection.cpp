@@ -2,6 +2,7 @@
 
 #include "backup/backup_id.h"
 #include "common/error.h"
+#include "common/time_text.h"
 
 namespace aaiti::backup {
 

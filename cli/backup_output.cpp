@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backup/backup_id.h"
+#include "common/time_text.h"
 #include "table.h"
 
 namespace aaiti::cli {
@@ -32,8 +33,8 @@ json manifest_summary_json(const backup::Manifest& m) {
             {"database", m.database},
             {"server", m.server},
             {"server_version", m.server_version},
-            {"started_at", backup::format_utc(m.started_at_ms / 1000)},
-            {"finished_at", backup::format_utc(m.finished_at_ms / 1000)},
+            {"started_at", format_utc(m.started_at_ms / 1000)},
+            {"finished_at", format_utc(m.finished_at_ms / 1000)},
             {"duration_seconds", (m.finished_at_ms - m.started_at_ms) / 1000.0},
             {"raw_bytes", m.raw_bytes},
             {"compressed_bytes", m.compressed_bytes},
@@ -60,12 +61,12 @@ void print_backup_list(std::ostream& out, const std::vector<backup::BackupEntry>
     for (const auto& e : entries) {
         if (!e.manifest) {
             const auto t = backup::backup_id_time(e.id);
-            table.rows.push_back({e.id, t ? backup::format_utc(*t) : "-", "-", "-", "-", "-", "-",
+            table.rows.push_back({e.id, t ? format_utc(*t) : "-", "-", "-", "-", "-", "-",
                                   std::string(backup::to_string(e.state)), "-"});
             continue;
         }
         const auto& m = *e.manifest;
-        table.rows.push_back({e.id, backup::format_utc(m.started_at_ms / 1000), m.database, human_bytes(m.raw_bytes),
+        table.rows.push_back({e.id, format_utc(m.started_at_ms / 1000), m.database, human_bytes(m.raw_bytes),
                               human_bytes(m.stored_bytes), fixed(ratio(m.raw_bytes, m.stored_bytes), 2) + "x",
                               fixed((m.finished_at_ms - m.started_at_ms) / 1000.0, 1),
                               std::string(backup::to_string(e.state)) + (m.encryption.encrypted() ? "" : " (plain)"),

@@ -10,8 +10,8 @@
 
 #include "common/http_client.h"
 #include "common/secrets.h"
+#include "common/time_text.h"
 #include "healthcheck/alert_message.h"
-#include "healthcheck/time_text.h"
 
 namespace aaiti::health {
 namespace {

@@ -1,5 +1,6 @@
 #include "healthcheck/alert_message.h"
 
+#include "common/time_text.h"
 #include "healthcheck/time_text.h"
 
 namespace aaiti::health {

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/secrets.h"
-#include "healthcheck/time_text.h"
+#include "common/time_text.h"
 
 namespace aaiti::health {
 namespace {

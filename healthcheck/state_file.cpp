@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "common/error.h"
-#include "healthcheck/time_text.h"
+#include "common/time_text.h"
 
 namespace aaiti::health {
 namespace {

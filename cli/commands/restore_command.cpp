@@ -8,6 +8,7 @@
 #include "backup_output.h"
 #include "backup_settings.h"
 #include "common/error.h"
+#include "common/time_text.h"
 
 namespace aaiti::cli {
 namespace {
@@ -61,7 +62,7 @@ public:
         } else {
             char seconds[32];
             std::snprintf(seconds, sizeof seconds, "%.1f", result.seconds);
-            std::cout << "restored backup " << result.manifest.id << " (" << backup::format_utc(result.manifest.started_at_ms / 1000)
+            std::cout << "restored backup " << result.manifest.id << " (" << format_utc(result.manifest.started_at_ms / 1000)
                       << ", " << human_bytes(result.manifest.raw_bytes) << ") into " << result.database
                       << (result.created ? " (created)" : "") << " in " << seconds << " s\n";
         }

@@ -12,6 +12,7 @@
 #include "common/jwt.h"
 #include "common/logging.h"
 #include "common/metrics.h"
+#include "common/time_text.h"
 #include "common/uuid.h"
 #include "services/auth/auth_service.h"
 #include "services/auth/json_io.h"
@@ -356,7 +357,7 @@ struct AuthService::Impl {
         const auto& c = std::get<jwt::Claims>(caller);
         return ok_json(200, {{"valid", true},
                              {"user", {{"id", c.sub}, {"username", c.username}, {"role", c.role}}},
-                             {"expiresAt", iso8601(c.exp)}});
+                             {"expiresAt", format_utc(c.exp)}});
     }
 
     Response get_profile(const Request& r) {

@@ -1,9 +1,8 @@
 #include "services/auth/json_io.h"
 
-#include <ctime>
-
 #include <nlohmann/json.hpp>
 
+#include "common/time_text.h"
 #include "services/auth/store.h"
 
 namespace aaiti::auth {
@@ -29,15 +28,6 @@ StringField string_field(const nlohmann::json& object, const char* name) {
     return field;
 }
 
-std::string iso8601(std::int64_t unix_seconds) {
-    const std::time_t t = static_cast<std::time_t>(unix_seconds);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char out[32];
-    std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return out;
-}
-
 nlohmann::json user_json(const User& u) {
     return {{"id", u.id},
             {"username", u.username},
@@ -45,13 +35,13 @@ nlohmann::json user_json(const User& u) {
             {"firstName", u.first_name},
             {"lastName", u.last_name},
             {"role", u.role},
-            {"createdAt", iso8601(u.created_at)},
-            {"updatedAt", iso8601(u.updated_at)}};
+            {"createdAt", format_utc(u.created_at)},
+            {"updatedAt", format_utc(u.updated_at)}};
 }
 
 nlohmann::json audit_json(const AuditEvent& e) {
     return {{"id", e.id},
-            {"at", iso8601(e.at)},
+            {"at", format_utc(e.at)},
             {"event", e.event},
             {"userId", e.user_id},
             {"username", e.username},

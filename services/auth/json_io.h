@@ -1,7 +1,6 @@
 #pragma once
 // JSON in and out of the handlers: request bodies parsed into objects, users and audit events written
 // in the shapes the Node service used (camelCase, ISO 8601 times). Only nlohmann's forward header here.
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,9 +25,6 @@ StringField string_field(const nlohmann::json& object, const char* name);
 
 nlohmann::json user_json(const User& user);
 nlohmann::json audit_json(const AuditEvent& event);
-
-// Unix seconds -> "2026-11-26T00:35:40Z".
-std::string iso8601(std::int64_t unix_seconds);
 
 // Serialises without ever throwing on invalid UTF-8 (replaced with U+FFFD).
 std::string dump(const nlohmann::json& value);

@@ -5,6 +5,7 @@
 #include "backup/backup_id.h"
 #include "backup/selection.h"
 #include "common/error.h"
+#include "common/time_text.h"
 
 namespace aaiti::backup {
 namespace {
