@@ -194,8 +194,40 @@ cmd_watch() {
     done
 }
 
+# Starts the cluster in <cluster>/data on a free 127.0.0.1 port and prints the port: its log is
+# <cluster>/postgres.log, its unix socket goes to <cluster>, pg_ctl's own output to <ctl-log>. <what> names
+# the server in messages; the remaining arguments are its -c settings. A port taken between free_port and
+# bind is retried on another one (three attempts); any other failure prints pg_ctl's output and the log's
+# last lines, and dies.
+pg_ctl_start() {
+    local bindir="$1" cluster="$2" ctl_log="$3" what="$4" port attempt
+    shift 4
+    for attempt in 1 2 3; do
+        port="$(free_port)"
+        # -k: the unix socket goes to our directory, not /var/run/postgresql (may not exist or be shared).
+        if as_pg_user "$bindir/pg_ctl" -D "$cluster/data" -l "$cluster/postgres.log" -w -t 60 \
+            -o "-p $port -k $cluster -c listen_addresses=127.0.0.1 $*" \
+            start >"$ctl_log" 2>&1; then
+            echo "$port"
+            return 0
+        fi
+        # A port taken between free_port and bind gives "could not bind": retry on another one.
+        if ! grep -q "could not bind\|Address already in use" "$cluster/postgres.log" 2>/dev/null; then
+            break
+        fi
+        log "$what: port $port was taken meanwhile (attempt $attempt), retrying on another port"
+    done
+    {
+        echo "--- pg_ctl output ($what) ---"
+        cat "$ctl_log" 2>/dev/null || true
+        echo "--- last lines of $cluster/postgres.log ---"
+        tail -n 30 "$cluster/postgres.log" 2>/dev/null || true
+    } >&2
+    die "$what did not start (output above)"
+}
+
 start_postgres() {
-    local dir="$1" bindir="$2" port
+    local dir="$1" bindir="$2"
     mkdir -p "$dir/pg"
     chown "$pg_os_user" "$dir/pg"
     chmod 700 "$dir/pg"
@@ -204,36 +236,15 @@ start_postgres() {
         tail -n 30 "$dir/initdb.log" >&2 || true
         die "initdb failed (log above, from $dir/initdb.log)"
     fi
-    local attempt
-    for attempt in 1 2 3; do
-        port="$(free_port)"
-        # -k: the unix socket goes to our directory, not /var/run/postgresql (may not exist or be shared).
-        if as_pg_user "$bindir/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/postgres.log" -w -t 60 \
-            -o "-p $port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=32MB" \
-            start >"$dir/pg_ctl.log" 2>&1; then
-            echo "$port"
-            return 0
-        fi
-        # A port taken between free_port and bind gives "could not bind": retry on another one.
-        if ! grep -q "could not bind\|Address already in use" "$dir/pg/postgres.log" 2>/dev/null; then
-            break
-        fi
-        log "PostgreSQL port $port was taken meanwhile (attempt $attempt), retrying on another port"
-    done
-    {
-        echo "--- pg_ctl output ---"
-        cat "$dir/pg_ctl.log" 2>/dev/null || true
-        echo "--- last lines of $dir/pg/postgres.log ---"
-        tail -n 30 "$dir/pg/postgres.log" 2>/dev/null || true
-    } >&2
-    die "PostgreSQL did not start (output above)"
+    pg_ctl_start "$bindir" "$dir/pg" "$dir/pg_ctl.log" "PostgreSQL" \
+        -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=32MB
 }
 
 # A hot-standby streaming replica of the primary on its own free port, same OS user: pg_basebackup -R
 # writes standby.signal and primary_conninfo (initdb's trust rules already allow replication from
 # 127.0.0.1). -c fast: no wait for a scheduled checkpoint; --no-sync: the data is thrown away anyway.
 start_replica() {
-    local dir="$1" bindir="$2" primary_port="$3" port attempt
+    local dir="$1" bindir="$2" primary_port="$3"
     mkdir -p "$dir/replica"
     chown "$pg_os_user" "$dir/replica"
     chmod 700 "$dir/replica"
@@ -242,26 +253,8 @@ start_replica() {
         tail -n 30 "$dir/basebackup.log" >&2 || true
         die "pg_basebackup of the primary failed (log above, from $dir/basebackup.log)"
     fi
-    for attempt in 1 2 3; do
-        port="$(free_port)"
-        if as_pg_user "$bindir/pg_ctl" -D "$dir/replica/data" -l "$dir/replica/postgres.log" -w -t 60 \
-            -o "-p $port -k $dir/replica -c listen_addresses=127.0.0.1 -c hot_standby=on -c fsync=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=32MB" \
-            start >"$dir/replica_ctl.log" 2>&1; then
-            echo "$port"
-            return 0
-        fi
-        if ! grep -q "could not bind\|Address already in use" "$dir/replica/postgres.log" 2>/dev/null; then
-            break
-        fi
-        log "replica port $port was taken meanwhile (attempt $attempt), retrying on another port"
-    done
-    {
-        echo "--- pg_ctl output (replica) ---"
-        cat "$dir/replica_ctl.log" 2>/dev/null || true
-        echo "--- last lines of $dir/replica/postgres.log ---"
-        tail -n 30 "$dir/replica/postgres.log" 2>/dev/null || true
-    } >&2
-    die "the PostgreSQL replica did not start (output above)"
+    pg_ctl_start "$bindir" "$dir/replica" "$dir/replica_ctl.log" "the PostgreSQL replica" \
+        -c hot_standby=on -c fsync=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=32MB
 }
 
 start_redis() {
