@@ -13,6 +13,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench_name=auth_flow
+. "$here/bench/lib.sh"
 build=${1:-$here/build/release}
 duration=${DURATION:-15s}
 connections=${CONNECTIONS:-1000}
@@ -28,35 +30,14 @@ if [ ! -x "$auth_bin" ] || [ ! -x "$gateway_bin" ]; then
   echo "auth_flow: building the services (cmake --preset release)" >&2
   (cd "$here" && cmake --preset release >/dev/null && cmake --build --preset release --target aaiti-auth aaiti-gateway >/dev/null)
 fi
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+raise_fd_limit
 
-work=$(mktemp -d)
-pids=()
-pg_started=""
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ -n "$pg_started" ]; then runuser -u "$pg_user" -- "$pg_bin/pg_ctl" -D "$work/pg" -m immediate -w stop >/dev/null 2>&1 || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() {
-  for _ in $(seq 1 150); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "auth_flow: nothing answers $1" >&2; return 1
-}
+bench_init
+wait_http_tries=150  # up to 15 s for each service to answer
 
 pg_bin=/usr/lib/postgresql/15/bin
 if [ -z "${PGURL:-}" ]; then
-  pg_user=aaiti-bench
-  id -u "$pg_user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$pg_user"
-  chown "$pg_user" "$work"; chmod 711 "$work"
-  port=$(free_port)
-  runuser -u "$pg_user" -- "$pg_bin/initdb" -D "$work/pg" -U postgres -A trust --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
-  runuser -u "$pg_user" -- "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w -t 30 -o "-p $port -k $work/pg \
-    -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
-  pg_started=1
-  PGURL="postgresql://postgres@127.0.0.1:$port/postgres"
+  pg_start -c max_connections=200
 fi
 psql -q "$PGURL" -c "DROP DATABASE IF EXISTS bench_auth WITH (FORCE)" -c "CREATE DATABASE bench_auth"
 db_url="${PGURL%/*}/bench_auth"

@@ -15,6 +15,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench_name=backup_vs_pgdump
+. "$here/bench/lib.sh"
 aaitictl=${1:-${AAITICTL:-$here/build/release/cli/aaitictl}}
 rows=${ROWS:-2000000}
 rounds=${ROUNDS:-3}
@@ -28,26 +30,11 @@ if [ ! -x "$aaitictl" ]; then
   (cd "$here" && cmake --preset release >/dev/null && cmake --build --preset release --target aaitictl >/dev/null)
 fi
 
-work=$(mktemp -d)
-pg_started=""
-cleanup() {
-  if [ -n "$pg_started" ]; then runuser -u "$pg_user" -- "$pg_bin/pg_ctl" -D "$work/pg" -m immediate -w stop >/dev/null 2>&1 || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_init
 
 pg_bin=/usr/lib/postgresql/15/bin
 if [ -z "${PGURL:-}" ]; then
-  pg_user=aaiti-bench
-  id -u "$pg_user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$pg_user"
-  chown "$pg_user" "$work"; chmod 711 "$work"
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  runuser -u "$pg_user" -- "$pg_bin/initdb" -D "$work/pg" -U postgres -A trust --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
-  runuser -u "$pg_user" -- "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w -t 30 -o "-p $port -k $work/pg \
-    -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-    -c max_wal_size=4GB -c checkpoint_timeout=30min" start >/dev/null
-  pg_started=1
-  PGURL="postgresql://postgres@127.0.0.1:$port/postgres"
+  pg_start -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB -c checkpoint_timeout=30min
 fi
 base=${PGURL%/*}
 fresh_db() { psql -q "$PGURL" -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\""; echo "$base/$1"; }

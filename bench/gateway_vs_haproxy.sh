@@ -18,6 +18,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench_name=gateway_vs_haproxy
+. "$here/bench/lib.sh"
 gateway=${1:-${AAITI_GATEWAY:-$here/build/release/services/gateway/aaiti-gateway}}
 demo=${2:-${AAITI_DEMO:-$here/build/release/services/kit/aaiti-demo}}
 threads=${THREADS:-2}
@@ -35,28 +37,8 @@ if [ ! -x "$gateway" ] || [ ! -x "$demo" ]; then
   (cd "$here" && cmake --preset release >/dev/null && cmake --build --preset release --target aaiti-gateway aaiti-demo)
 fi
 
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 8192 ]; then
-  echo "gateway_vs_haproxy: open-file limit $(ulimit -n) is too low for 1000 connections" >&2
-  exit 69
-fi
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() {
-  for _ in $(seq 1 100); do curl -fsS -o /dev/null "${@:2}" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "gateway_vs_haproxy: nothing answers $1; logs:" >&2
-  tail -n 5 "$work"/*.log >&2 || true
-  return 1
-}
+raise_fd_limit 8192
+bench_init
 
 # --- two upstreams ---
 up_ports=()
@@ -138,18 +120,7 @@ pids+=($!)
 hap_url="http://127.0.0.1:$hap_port/hello"
 wait_http "$hap_url"
 
-measure() {
-  local url=$1 conns=$2 out
-  out=$(wrk -t2 -c"$conns" -d"$duration" --latency -H "Authorization: Bearer $token" "$url")
-  echo "$out" >>"$work/wrk.log"
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec:/ { rps = $2 }
-    $1 == "99%" { p99 = ms($2) }
-    /Socket errors:/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
-    /Non-2xx or 3xx responses:/ { errors += $5 }
-    END { printf "%.0f %.3f %d\n", rps, p99, errors }' <<<"$out"
-}
+measure() { wrk_measure "$1" "$2" -H "Authorization: Bearer $token"; }
 rss_mib() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 
 echo "gateway_vs_haproxy: aaiti-gateway $gateway vs $(haproxy -v | head -1 | awk '{print "HAProxy", $3}'), $threads threads each,"
@@ -176,15 +147,14 @@ for conns in $connections; do
   done
 done
 
-median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 declare -A med_rps med_p99
 echo
 echo "medians over $rounds rounds:"
 for conns in $connections; do
   for proxy in haproxy gateway gateway_full; do
     key="$proxy/$conns"
-    med_rps[$key]=$(median "${all_rps[$key]}")
-    med_p99[$key]=$(median "${all_p99[$key]}")
+    med_rps[$key]=$(median_of "${all_rps[$key]}")
+    med_p99[$key]=$(median_of "${all_p99[$key]}")
     awk -v s="$proxy" -v c="$conns" -v r="${med_rps[$key]}" -v p="${med_p99[$key]}" -v e="${sum_err[$key]}" \
       'BEGIN { printf "  %-12s %5s conns: %10.0f req/s  p99 %8.3f ms  errors %d\n", s, c, r, p, e }'
   done
@@ -193,7 +163,6 @@ rss=$(rss_mib "$gw_pid")
 rss_full=$(rss_mib "$gw_full_pid")
 
 status=0
-verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == ">=") ? v >= t : v <= t; print ok ? "PASS" : "MISS" }'; }
 first=$(echo "$connections" | awk '{ print $1 }')
 last=$(echo "$connections" | awk '{ print $NF }')
 errors=0

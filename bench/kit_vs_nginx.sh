@@ -15,6 +15,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench_name=kit_vs_nginx
+. "$here/bench/lib.sh"
 demo=${1:-${AAITI_DEMO:-$here/build/release/services/kit/aaiti-demo}}
 threads=${THREADS:-2}
 duration=${DURATION:-10s}
@@ -30,28 +32,8 @@ if [ ! -x "$demo" ]; then
   (cd "$here" && cmake --preset release >/dev/null && cmake --build --preset release --target aaiti-demo)
 fi
 
-# 1000 connections need more descriptors than the usual 1024 (wrk and both servers).
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 4096 ]; then
-  echo "kit_vs_nginx: open-file limit $(ulimit -n) is too low for 1000 connections" >&2
-  exit 69
-fi
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() {
-  for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "kit_vs_nginx: nothing answers $1" >&2
-  return 1
-}
+raise_fd_limit 4096
+bench_init
 
 # --- the kit ---
 kit_port=$(free_port)
@@ -101,18 +83,7 @@ fi
 
 # --- measurements ---
 # Prints "<req/s> <p99 ms> <socket errors + non-2xx>" for one wrk run.
-measure() {
-  local url=$1 conns=$2 out
-  out=$(wrk -t2 -c"$conns" -d"$duration" --latency "$url")
-  echo "$out" >>"$work/wrk.log"
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec:/ { rps = $2 }
-    $1 == "99%" { p99 = ms($2) }
-    /Socket errors:/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
-    /Non-2xx or 3xx responses:/ { errors += $5 }
-    END { printf "%.0f %.3f %d\n", rps, p99, errors }' <<<"$out"
-}
+measure() { wrk_measure "$1" "$2"; }
 
 echo "kit_vs_nginx: aaiti-demo $demo vs nginx $(nginx -v 2>&1 | sed 's/.*\///'), $threads threads each, wrk -t2 -d$duration, $(nproc) cores"
 echo "body: $(wc -c <"$work/hello.json") bytes; kit access log: $([ "$access_log" = 1 ] && echo on || echo off)"
@@ -137,22 +108,20 @@ for conns in $connections; do
   done
 done
 
-median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 declare -A med_rps med_p99
 echo
 echo "medians over $rounds rounds:"
 for conns in $connections; do
   for server in nginx kit; do
     key="$server/$conns"
-    med_rps[$key]=$(median "${all_rps[$key]}")
-    med_p99[$key]=$(median "${all_p99[$key]}")
+    med_rps[$key]=$(median_of "${all_rps[$key]}")
+    med_p99[$key]=$(median_of "${all_p99[$key]}")
     awk -v s="$server" -v c="$conns" -v r="${med_rps[$key]}" -v p="${med_p99[$key]}" -v e="${sum_err[$key]}" \
       'BEGIN { printf "  %-6s %5s conns: %10.0f req/s  p99 %8.3f ms  errors %d\n", s, c, r, p, e }'
   done
 done
 
 status=0
-verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == ">=") ? v >= t : v <= t; print ok ? "PASS" : "MISS" }'; }
 first=$(echo "$connections" | awk '{ print $1 }')
 last=$(echo "$connections" | awk '{ print $NF }')
 rps_ratio=$(awk -v k="${med_rps[kit/$first]}" -v n="${med_rps[nginx/$first]}" 'BEGIN { printf "%.3f", k / n }')
