@@ -22,6 +22,10 @@ struct ProfileSelection {
     static ProfileSelection from(const std::vector<Profile>& profiles);
 };
 
+// Where rendered configs point: container DNS names and container ports (docker compose), or 127.0.0.1 and
+// each instance's host port, instance_host_port() (the native supervisor, which renders the Stack it really runs).
+enum class Network { containers, loopback };
+
 // Where services send traces: Jaeger's OTLP/HTTP receiver. Not the seed's legacy :14268/api/traces
 // (Jaeger's Thrift collector): OTLP is what Jaeger recommends and what our exporter speaks.
 std::string jaeger_otlp_endpoint(const Stack& stack);
@@ -29,8 +33,11 @@ std::string jaeger_otlp_endpoint(const Stack& stack);
 // `output_dir` (absolute): the Dockerfiles are generated there, outside the build context (source_dir).
 std::vector<GeneratedFile> render_compose(const Stack& stack, const ProfileSelection& profiles, const std::string& stack_file,
                                           const std::string& output_dir);
-GeneratedFile render_haproxy(const Stack& stack);
-std::vector<GeneratedFile> render_prometheus(const Stack& stack, const ProfileSelection& profiles);
+GeneratedFile render_haproxy(const Stack& stack, Network network = Network::containers);
+// Loopback: every service of `stack` is scraped (the caller passes the Stack it runs), the supervisor's
+// /metrics too (job aaiti-supervisor), and there is no postgres-exporter job (no native exporter).
+std::vector<GeneratedFile> render_prometheus(const Stack& stack, const ProfileSelection& profiles,
+                                             Network network = Network::containers);
 GeneratedFile render_alertmanager(const Stack& stack);
 std::vector<GeneratedFile> render_grafana(const Stack& stack);
 std::vector<GeneratedFile> render_dockerfiles(const Stack& stack);

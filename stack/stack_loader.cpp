@@ -11,6 +11,7 @@
 
 #include "common/config.h"
 #include "common/error.h"
+#include "stack/cron_schedule.h"
 #include "stack/stack_defaults.h"
 
 namespace aaiti::stack {
@@ -129,15 +130,6 @@ private:
     const std::string* file_;
 };
 
-// Cron: five space-separated fields of digits and * / , -.
-bool looks_like_cron(const std::string& text) {
-    std::stringstream fields(text);
-    int count = 0;
-    for (std::string f; fields >> f; ++count)
-        if (f.find_first_not_of("0123456789*/,-") != std::string::npos) return false;
-    return count == 5;
-}
-
 bool valid_name(const std::string& name) {
     if (name.empty() || name.size() > 40 || !std::islower(static_cast<unsigned char>(name[0]))) return false;
     return name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
@@ -240,6 +232,7 @@ void check_ports_unique(const Stack& s, const std::string& file) {
     claim(m.grafana_port, "monitoring.grafana.port");
     claim(m.jaeger_ui_port, "monitoring.jaeger.ui_port");
     claim(m.jaeger_otlp_http_port, "monitoring.jaeger.otlp_http_port");
+    claim(m.supervisor_port, "monitoring.supervisor.port");
 }
 
 }  // namespace
@@ -297,7 +290,7 @@ Stack load_stack_text(const std::string& text, const std::string& file_name, con
     hc["rise"].read(l.rise, 1, 100);
 
     const Reader mon = top["monitoring"];
-    reject_unknown_keys(mon, {"prometheus", "alertmanager", "grafana", "jaeger", "postgres_exporter", "alerts"});
+    reject_unknown_keys(mon, {"prometheus", "alertmanager", "grafana", "jaeger", "postgres_exporter", "supervisor", "alerts"});
     reject_unknown_keys(mon["alerts"], {"latency_p95", "error_ratio", "replication_lag", "backup_max_age"});
     auto& m = s.monitoring;
     mon["prometheus"]["port"].read_port(m.prometheus_port);
@@ -311,6 +304,7 @@ Stack load_stack_text(const std::string& text, const std::string& file_name, con
     mon["jaeger"]["otlp_http_port"].read_port(m.jaeger_otlp_http_port);
     mon["jaeger"]["image"].read(m.jaeger_image);
     mon["postgres_exporter"]["image"].read(m.postgres_exporter_image);
+    mon["supervisor"]["port"].read_port(m.supervisor_port);
     const Reader th = mon["alerts"];
     th["latency_p95"].read(m.alerts.latency_p95);
     th["error_ratio"].read_ratio(m.alerts.error_ratio);
@@ -320,8 +314,11 @@ Stack load_stack_text(const std::string& text, const std::string& file_name, con
     const Reader bk = top["backup"];
     bk["repository"].read_path(s.backup.repository, base);
     bk["schedule"].read(s.backup.schedule);
-    if (!looks_like_cron(s.backup.schedule))
-        bk["schedule"].fail("expected a cron expression of 5 fields such as \"0 3 * * *\", got \"" + s.backup.schedule + "\"");
+    try {
+        CronSchedule::parse(s.backup.schedule);
+    } catch (const ConfigError& e) {  // the parser names the field and the bad text
+        bk["schedule"].fail(std::string("expected a cron expression such as \"0 3 * * *\": ") + e.what());
+    }
     bk["keep"]["daily"].read(s.backup.keep_daily, 0, 10000);
     bk["keep"]["weekly"].read(s.backup.keep_weekly, 0, 10000);
     bk["keep"]["monthly"].read(s.backup.keep_monthly, 0, 10000);

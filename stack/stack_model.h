@@ -99,6 +99,7 @@ struct Monitoring {
     int grafana_port = 3007;
     int jaeger_ui_port = 16686;
     int jaeger_otlp_http_port = 4318;
+    int supervisor_port = 9190;  // the native supervisor's /metrics (backup age, restarts); aaitictl up only
     std::chrono::milliseconds scrape_interval{15000};
     AlertThresholds alerts;
     std::string prometheus_image, alertmanager_image, grafana_image, jaeger_image, postgres_exporter_image;

@@ -131,6 +131,7 @@ std::string write_stack_yaml(const Stack& s, const std::string& base_dir) {
     o << "  jaeger: {ui_port: " << m.jaeger_ui_port << ", otlp_http_port: " << m.jaeger_otlp_http_port
       << ", image: " << q(m.jaeger_image) << "}\n";
     o << "  postgres_exporter: {image: " << q(m.postgres_exporter_image) << "}\n";
+    o << "  supervisor: {port: " << m.supervisor_port << "}        # the native supervisor's /metrics (backup age, restarts); aaitictl up only\n";
     o << "  alerts:                       # thresholds of the generated alert rules\n";
     o << "    latency_p95: " << d(m.alerts.latency_p95) << "          # p95 of http_request_duration_seconds\n";
     o << "    error_ratio: " << ratio(m.alerts.error_ratio) << "            # share of 5xx responses\n";

@@ -36,6 +36,7 @@ TEST_CASE("stack: the defaults are the seed's stack") {
     CHECK(instance_names(s.gateway()) == std::vector<std::string>{"gateway"});
     CHECK(instance_host_port(*s.find_service("auth"), 1) == 3101);
     CHECK(s.monitoring.grafana_port == 3007);
+    CHECK(s.monitoring.supervisor_port == 9190);
     CHECK(s.load_balancer.stats_port == 8404);
     CHECK(s.monitoring.alerts.latency_p95 == std::chrono::milliseconds(100));
     CHECK(s.backup.repository == "/srv/aaiti/data/backups");
@@ -65,6 +66,10 @@ TEST_CASE("stack: a bad value names the file, line and key") {
     CHECK_THAT(config_error_of("monitoring:\n  alerts:\n    latency_p95: soon\n"),
                Contains("aaiti.yaml:3: monitoring.alerts.latency_p95: expected a duration"));
     CHECK_THAT(config_error_of("backup:\n  schedule: \"daily\"\n"), Contains("aaiti.yaml:2: backup.schedule: expected a cron expression"));
+    CHECK(config_error_of("backup:\n  schedule: \"0 25 * * *\"\n") ==
+          "aaiti.yaml:2: backup.schedule: expected a cron expression such as \"0 3 * * *\": cron \"0 25 * * *\": hour: 25 is out of range 0-23");
+    CHECK(config_error_of("monitoring:\n  supervisor:\n    port: 0\n") ==
+          "aaiti.yaml:3: monitoring.supervisor.port: expected an integer from 1 to 65535, got \"0\"");
     CHECK_THAT(config_error_of("alerts:\n  slack_webhook: \"hooks.slack.com/x\"\n"), Contains("aaiti.yaml:2: alerts.slack_webhook: expected an http(s)://"));
     CHECK_THAT(config_error_of("services:\n  auth: 3\n"), Contains("aaiti.yaml:2: services.auth: expected a mapping"));
 }
@@ -74,6 +79,8 @@ TEST_CASE("stack: broken YAML, duplicate ports and a missing gateway are configu
     CHECK(config_error_of("services:\n  auth:\n    port: 3000\n") ==
           "aaiti.yaml: services.auth.port and services.gateway.port both use port 3000");
     CHECK_THAT(config_error_of("services:\n  billing:\n    replicas: 1\n"), Contains("services.billing: a service the seed does not have needs a port"));
+    CHECK(config_error_of("monitoring:\n  supervisor:\n    port: 9090\n") ==
+          "aaiti.yaml: monitoring.supervisor.port and monitoring.prometheus.port both use port 9090");
 }
 
 TEST_CASE("stack: a misspelt key in a section the stack owns is an error; the configuration keys beside it are not") {
@@ -107,11 +114,13 @@ TEST_CASE("stack: the file init writes loads back to the same stack") {
     changed.load_balancer.sticky_sessions = false;
     changed.monitoring.alerts.error_ratio = 0.02;
     changed.monitoring.alerts.latency_p95 = std::chrono::milliseconds(250);
+    changed.monitoring.supervisor_port = 9290;
     changed.alerts.slack_webhook = "https://hooks.slack.com/services/T/B/X";
     changed.alerts.smtp_host = "smtp.example.com";
     changed.alerts.smtp_from = "alerts@example.com";
     changed.alerts.smtp_to = {"ops@example.com", "oncall@example.com"};
     changed.backup.repository = "/var/backups/aaiti";
+    changed.backup.schedule = "30 2 * * mon-fri";
     CHECK(load_stack_text(write_stack_yaml(changed, "/srv/aaiti"), "aaiti.yaml", "/srv/aaiti") == changed);
 }
 
