@@ -1,5 +1,5 @@
 # Thin wrapper over the CMake presets (CMakePresets.json). Every target installs what it needs first.
-#   make run    build, then start what exists on its embedded default (see README)
+#   make run    build, then `aaitictl up`: the stack on its embedded default (see README)
 #   make test   build with -Werror, run every test (unit, pg, e2e), then the kit tests under ASan+UBSan
 #   make bench  build release binaries and run every benchmark under bench/
 SHELL := /bin/bash
@@ -22,8 +22,10 @@ release: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release
 
+# The embedded default (gateway + auth on SQLite) under aaitictl's supervisor, in the foreground; state in
+# ./.aaiti, secrets in ./secrets. `aaitictl up --profile production` is the whole stack.
 run: release
-	@bash scripts/run-embedded.sh build/release
+	@build/release/cli/aaitictl up
 
 test: deps
 	cmake --preset ci >/dev/null

@@ -153,6 +153,12 @@ TEST_CASE("no command exits 64 and prints the help to stderr", "[cli]") {
         CHECK(contains(r.err, "show"));
         CHECK(contains(r.err, "check"));
     }
+    SECTION("aaitictl db") {
+        const auto r = aaitictl({"db"});
+        CHECK(r.exit_code == 64);
+        CHECK(r.out.empty());
+        CHECK(contains(r.err, "status"));
+    }
 }
 
 TEST_CASE("an unknown command exits 64", "[cli]") {
@@ -178,7 +184,15 @@ TEST_CASE("aaitictl --help works on every command and exits 0", "[cli]") {
     for (const auto& args : {std::vector<std::string>{"--help"}, std::vector<std::string>{"version", "--help"},
                              std::vector<std::string>{"config", "--help"},
                              std::vector<std::string>{"config", "show", "--help"},
-                             std::vector<std::string>{"config", "check", "-h"}}) {
+                             std::vector<std::string>{"config", "check", "-h"},
+                             std::vector<std::string>{"db", "--help"},
+                             std::vector<std::string>{"db", "status", "--help"},
+                             std::vector<std::string>{"db", "promote", "--help"},
+                             std::vector<std::string>{"up", "--help"},
+                             std::vector<std::string>{"down", "--help"},
+                             std::vector<std::string>{"ps", "--help"},
+                             std::vector<std::string>{"logs", "--help"},
+                             std::vector<std::string>{"restart", "--help"}}) {
         const auto r = aaitictl(args);
         INFO("args: " << json(args).dump());
         CHECK(r.exit_code == 0);
@@ -412,7 +426,8 @@ TEST_CASE("a failed write to stdout exits 74", "[cli]") {
 TEST_CASE("every man page passes mandoc -T lint -W warning", "[cli]") {
     const std::string man_dir = aaiti::test::source_path("man");
     const TempDir dir("aaiti-cli-test");
-    for (const char* page : {"aaitictl.1", "aaitictl-version.1", "aaitictl-config.1"}) {
+    for (const char* page : {"aaitictl.1", "aaitictl-version.1", "aaitictl-config.1", "aaitictl-db.1", "aaitictl-up.1",
+                             "aaitictl-down.1", "aaitictl-ps.1", "aaitictl-logs.1", "aaitictl-restart.1"}) {
         const auto r = aaiti::test::run_process({"/usr/bin/mandoc", "-T", "lint", "-W", "warning", man_dir + "/" + page},
                                                 clean_options(dir));
         INFO(page << ": " << r.out << r.err);

@@ -1,0 +1,44 @@
+#include "stack/native/database_bootstrap.h"
+
+#include <pqxx/pqxx>
+
+#include "common/error.h"
+#include "common/postgres.h"
+
+namespace aaiti::stack::native {
+
+std::string percent_encode(const std::string& text) {
+    static const char k_hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out.push_back('%');
+            out.push_back(k_hex[c >> 4]);
+            out.push_back(k_hex[c & 0x0F]);
+        }
+    }
+    return out;
+}
+
+void bootstrap_database(const DatabaseBootstrap& b) {
+    PostgresOptions options;
+    options.url = "postgresql://" + percent_encode(b.user) + ":" + percent_encode(b.password) + "@127.0.0.1:" + std::to_string(b.port) +
+                  "/postgres";
+    options.application_name = "aaitictl-up";
+    auto conn = connect_postgres(options);
+    try {
+        pqxx::nontransaction tx(*conn);
+        // CREATE DATABASE cannot run inside a transaction block: nontransaction, one statement at a time.
+        if (tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", b.database).empty())
+            tx.exec0("CREATE DATABASE " + tx.quote_name(b.database));
+        const bool role_exists = !tx.exec_params("SELECT 1 FROM pg_roles WHERE rolname = $1", b.replication_user).empty();
+        tx.exec0((role_exists ? "ALTER ROLE " : "CREATE ROLE ") + tx.quote_name(b.replication_user) +
+                 " WITH REPLICATION LOGIN PASSWORD " + tx.quote(b.replication_password));
+    } catch (const pqxx::sql_error& e) {
+        throw DataError("up: preparing the PostgreSQL primary on port " + std::to_string(b.port) + ": " + e.what());
+    }
+}
+
+}  // namespace aaiti::stack::native

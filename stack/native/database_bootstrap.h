@@ -1,0 +1,24 @@
+#pragma once
+// The first start of the native primary: the application database and the replication role, made once
+// PostgreSQL accepts connections (initdb cannot create either). Idempotent: a later start only re-sets
+// the replication password, so a changed secrets file takes effect.
+#include <string>
+
+namespace aaiti::stack::native {
+
+struct DatabaseBootstrap {
+    int port = 0;
+    std::string user;       // the cluster's superuser (initdb -U), database.user
+    std::string password;
+    std::string database;   // database.name
+    std::string replication_user;
+    std::string replication_password;
+};
+
+// Throws UnavailableError when the server cannot be reached, DataError when a statement fails.
+void bootstrap_database(const DatabaseBootstrap& bootstrap);
+
+// "a b/c" -> "a%20b%2Fc": user names, passwords and database names inside a postgresql:// URL.
+std::string percent_encode(const std::string& text);
+
+}  // namespace aaiti::stack::native

@@ -1,0 +1,152 @@
+#include "stack/native/native_start.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "stack/native/supervisor_control.h"
+#include "stack/native/toolchain.h"
+
+namespace aaiti::stack::native {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string random_hex(std::size_t bytes) {
+    std::ifstream urandom("/dev/urandom", std::ios::binary);
+    std::string raw(bytes, '\0');
+    urandom.read(raw.data(), static_cast<std::streamsize>(bytes));
+    if (!urandom) throw IoError("up: cannot read /dev/urandom");
+    static const char k_hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : raw) out += {k_hex[c >> 4], k_hex[c & 15]};
+    return out;
+}
+
+std::string trimmed(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+// The secret in `<dir>/<name>`, made when missing.
+std::string secret_file(const std::string& dir, const std::string& name, std::vector<std::string>& created) {
+    const std::string path = dir + "/" + name;
+    if (!fs::exists(path)) {
+        fs::create_directories(dir);
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) throw IoError("up: cannot create " + path + ": " + std::strerror(errno));
+        const std::string value = random_hex(32) + "\n";
+        const bool ok = ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
+        ::close(fd);
+        if (!ok) throw IoError("up: cannot write " + path);
+        created.push_back(path);
+    }
+    std::ifstream in(path);
+    std::string value;
+    std::getline(in, value);
+    value = trimmed(value);
+    if (value.empty()) throw ConfigError("up: " + path + " is empty; put the secret in it or delete it to have one made");
+    return value;
+}
+
+std::vector<PortClaim> port_claims(const NativePlan& plan, int metrics_port) {
+    std::vector<PortClaim> claims;
+    for (const auto& p : plan.processes)
+        for (std::size_t i = 0; i < p.ports.size(); ++i) claims.push_back({p.ports[i], p.name, i < p.port_keys.size() ? p.port_keys[i] : "?"});
+    if (metrics_port > 0) claims.push_back({metrics_port, "the supervisor's /metrics", "monitoring.supervisor.port"});
+    return claims;
+}
+
+void write_config_files(const NativePlan& plan, const StateLayout& layout) {
+    for (const auto& f : plan.config_files) {
+        const fs::path path = fs::path(layout.config()) / f.path;
+        fs::create_directories(path.parent_path());
+        std::ofstream out(path, std::ios::trunc);
+        out << f.content;
+        out.close();
+        if (!out) throw IoError("up: cannot write " + path.string());
+        if (f.secret) fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+    }
+}
+
+}  // namespace
+
+NativeSecrets ensure_native_secrets(const Stack& stack, bool uses_postgres, std::vector<std::string>& created) {
+    NativeSecrets s;
+    secret_file(stack.secrets_dir, "jwt_secret", created);
+    s.jwt_secret_file = stack.secrets_dir + "/jwt_secret";
+    if (uses_postgres) {
+        s.db_password = secret_file(stack.secrets_dir, "db_password", created);
+        s.replication_password = secret_file(stack.secrets_dir, "replication_password", created);
+        secret_file(stack.secrets_dir, "backup_key", created);  // 64 hex digits: a 32-byte key for `backup`
+    }
+    return s;
+}
+
+void require_reachable_by(const std::string& dir, const std::string& user) {
+    const passwd* pw = ::getpwnam(user.c_str());
+    if (!pw) throw ConfigError("up: no such user \"" + user + "\"");
+    for (fs::path p = fs::path(dir).parent_path(); !p.empty(); p = p.parent_path()) {
+        struct stat st {};
+        if (::stat(p.c_str(), &st) == 0) {
+            const bool searchable = (st.st_mode & S_IXOTH) || (st.st_uid == pw->pw_uid && (st.st_mode & S_IXUSR)) ||
+                                    (st.st_gid == pw->pw_gid && (st.st_mode & S_IXGRP));
+            if (!searchable)
+                throw ConfigError("up: PostgreSQL runs as the unprivileged user \"" + user + "\", which cannot enter " + p.string() +
+                                  " to reach its data in " + dir + "; choose a state directory it can reach with --state-dir "
+                                  "(e.g. /var/lib/aaiti) or allow it in (chmod o+x " + p.string() + ")");
+        }
+        if (p == p.root_path()) break;
+    }
+}
+
+PreparedStart prepare_native_start(const NativeStartRequest& request) {
+    PreparedStart prepared;
+    const StateLayout layout{request.state_dir};
+    // No profile is the embedded default here (compose's "no profile" means all of them).
+    const ProfileSelection selection = request.profiles.empty() ? ProfileSelection{} : ProfileSelection::from(request.profiles);
+    const bool uses_postgres = selection.replica || selection.monitoring || selection.load_balancer;
+    std::vector<std::string> created;
+    const NativeSecrets secrets = ensure_native_secrets(request.stack, uses_postgres, created);
+    for (const auto& c : created) prepared.notes.push_back("made the secret " + c + " (mode 0600)");
+
+    const Toolchain tools = find_toolchain(request.self_exe);
+    prepared.plan = plan_native_stack(request.stack, selection, layout, tools, secrets);
+    require_programs(prepared.plan, tools);
+    const int metrics_port = selection.monitoring ? request.stack.monitoring.supervisor_port : 0;
+    require_ports_free(port_claims(prepared.plan, metrics_port));
+
+    fs::create_directories(layout.logs());
+    fs::create_directories(layout.data() + "/redis");
+    fs::create_directories(layout.config());
+    if (uses_postgres && !tools.postgres_user.empty()) require_reachable_by(layout.postgres(), tools.postgres_user);
+    write_config_files(prepared.plan, layout);
+
+    SupervisorOptions& o = prepared.options;
+    o.layout = layout;
+    o.stack_file = request.stack_file;
+    for (auto p : request.profiles) o.profile_names.emplace_back(to_string(p));
+    o.failover_after = request.failover_after;
+    o.metrics_port = metrics_port;
+    o.aaitictl = tools.aaitictl;
+    o.database_password = secrets.db_password;
+    if (uses_postgres) {
+        o.backup_env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
+                        {"LANG", "C.UTF-8"},
+                        {"BACKUP_REPOSITORY", request.stack.backup.repository},
+                        {"BACKUP_KEY_FILE", request.stack.secrets_dir + "/backup_key"},
+                        {"LOG_FORMAT", "json"}};
+        const auto& b = request.stack.backup;
+        o.prune_args = {"--keep-daily", std::to_string(b.keep_daily), "--keep-weekly", std::to_string(b.keep_weekly), "--keep-monthly",
+                        std::to_string(b.keep_monthly)};
+    }
+    return prepared;
+}
+
+}  // namespace aaiti::stack::native

@@ -1,0 +1,723 @@
+#include "stack/native/supervisor.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <poll.h>
+#include <pwd.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <utility>
+
+#include "common/error.h"
+#include "common/time_text.h"
+#include "stack/cron_schedule.h"
+#include "stack/native/child_process.h"
+#include "stack/native/database_status.h"
+#include "stack/native/metrics_listener.h"
+#include "stack/native/probe_runner.h"
+#include "stack/native/supervisor_control.h"
+
+namespace aaiti::stack::native {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr int k_crashes_before_giving_up = 3;  // while starting: a process that keeps dying fails `up`
+constexpr auto k_max_backoff = 30s;
+constexpr auto k_stable_after = 60s;           // healthy this long: the back-off starts over
+
+std::string utc_text(std::chrono::system_clock::time_point t) {
+    return format_utc(std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+}
+
+std::string utc_now_text() { return utc_text(std::chrono::system_clock::now()); }
+
+std::string describe_exit(int status) {
+    if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+    if (WIFSIGNALED(status)) return std::string("killed by signal ") + ::strsignal(WTERMSIG(status));
+    return "stopped";
+}
+
+int open_log(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) throw IoError("up: cannot open " + path + ": " + std::strerror(errno));
+    return fd;
+}
+
+void write_all(int fd, const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n <= 0) return;  // a full disk must not stop the supervisor
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+// One process of the plan and everything the loop knows about it.
+struct Managed {
+    enum class Phase { waiting, setup, running, backoff, stopping, stopped, retired, failed };
+
+    ProcessSpec spec;
+    Phase phase = Phase::waiting;
+    pid_t pid = 0;
+    int out_fd = -1;
+    std::string partial;  // an incomplete output line
+    int log_fd = -1;
+    std::size_t setup_index = 0;
+    int restarts = 0;
+    int crashes_in_a_row = 0;
+    bool bootstrapped = false;      // after_first_healthy has run
+    bool healthy = false;           // answering its probe now
+    bool answered_since_start = false;
+    bool ever_healthy = false;
+    bool restart_after_stop = false;
+    Clock::time_point started_at{}, next_start{}, unhealthy_since{}, stop_deadline{}, healthy_since{};
+    std::string detail;
+    std::unique_ptr<ProbeRunner> probe;
+
+    bool alive() const { return pid > 0; }
+    Health health() const {
+        switch (phase) {
+        case Phase::waiting:
+        case Phase::setup: return Health::starting;
+        case Phase::running: return healthy ? Health::healthy : (answered_since_start ? Health::unhealthy : Health::starting);
+        default: return Health::unhealthy;
+        }
+    }
+};
+
+// The scheduled backup: `aaitictl backup create`, then `backup prune` with the stack's retention.
+struct BackupJob {
+    std::optional<CronSchedule> schedule;
+    std::chrono::system_clock::time_point next_run{};
+    pid_t pid = 0;
+    int out_fd = -1;
+    std::string partial;
+    int log_fd = -1;
+    bool pruning = false;
+    std::optional<std::chrono::system_clock::time_point> last_success;
+    std::string last_result;
+};
+
+}  // namespace
+
+struct Supervisor::Impl {
+    NativePlan plan;
+    SupervisorOptions options;
+    std::vector<Managed> processes;
+    BackupJob backup;
+    int signal_fd = -1;
+    int control_fd = -1;
+    std::string control_pending;
+    std::optional<MetricsListener> metrics;
+    int all_log_fd = -1;
+    std::size_t name_width = 8;
+    SupervisorState state;
+    std::string last_written;
+    Clock::time_point started{};
+    bool all_healthy_once = false;
+    bool stop_requested = false;
+    bool start_failed = false;
+    std::string primary_name;  // the process serving writes now
+    Clock::time_point primary_down_since{};
+    int failovers = 0;
+    std::function<void(const SupervisorState&)>* on_all_healthy = nullptr;
+
+    Impl(NativePlan p, SupervisorOptions o) : plan(std::move(p)), options(std::move(o)) {}
+
+    // ---- logging -------------------------------------------------------------------------------
+    std::string prefix(const std::string& name) const {
+        std::string padded = name;
+        padded.resize(std::max(name_width, name.size()), ' ');
+        if (!options.color) return padded + " | ";
+        static const int k_palette[] = {36, 32, 33, 35, 34, 96, 92, 93, 95, 94};
+        const int color = k_palette[std::hash<std::string>{}(name) % std::size(k_palette)];
+        return "\033[" + std::to_string(color) + "m" + padded + " |\033[0m ";
+    }
+
+    void emit_line(const std::string& name, int own_log, const std::string& line) {
+        if (own_log >= 0) write_all(own_log, line + "\n");
+        std::string plain = name;
+        plain.resize(std::max(name_width, name.size()), ' ');
+        write_all(all_log_fd, plain + " | " + line + "\n");
+        if (options.echo_logs) std::cout << prefix(name) << line << '\n' << std::flush;
+    }
+
+    void say(const std::string& message) {
+        // Detached, stderr is logs/supervisor.log; in the foreground the user's terminal.
+        std::cerr << (options.echo_logs ? prefix("aaitictl") : utc_now_text() + " ") << message << '\n' << std::flush;
+        std::string plain = "aaitictl";
+        plain.resize(std::max(name_width, plain.size()), ' ');
+        write_all(all_log_fd, plain + " | " + message + "\n");
+    }
+
+    // Reads what is there; returns false at end of file.
+    bool pump(const std::string& name, int fd, std::string& partial, int own_log) {
+        char buf[8192];
+        for (;;) {
+            const ssize_t n = ::read(fd, buf, sizeof buf);
+            if (n > 0) {
+                partial.append(buf, static_cast<std::size_t>(n));
+                std::size_t nl;
+                while ((nl = partial.find('\n')) != std::string::npos) {
+                    emit_line(name, own_log, partial.substr(0, nl));
+                    partial.erase(0, nl + 1);
+                }
+                if (partial.size() > 65536) emit_line(name, own_log, std::exchange(partial, {}));
+                continue;
+            }
+            if (n == 0) {
+                if (!partial.empty()) emit_line(name, own_log, std::exchange(partial, {}));
+                return false;
+            }
+            return errno == EAGAIN || errno == EINTR;
+        }
+    }
+
+    // ---- starting ------------------------------------------------------------------------------
+    Managed* find(const std::string& name) {
+        for (auto& m : processes)
+            if (m.spec.name == name) return &m;
+        return nullptr;
+    }
+
+    bool dependencies_healthy(const Managed& m) {
+        for (const auto& dep : m.spec.depends_on) {
+            const Managed* d = find(dep);
+            if (d && d->health() != Health::healthy) return false;
+        }
+        return true;
+    }
+
+    void launch(Managed& m, const Command& command) {
+        const StartedChild child = start_child(command, "");
+        m.pid = child.pid;
+        m.out_fd = child.output_fd;
+    }
+
+    void begin(Managed& m) {
+        while (m.setup_index < m.spec.setup.size() && fs::exists(m.spec.setup[m.setup_index].done_marker)) ++m.setup_index;
+        if (m.setup_index < m.spec.setup.size()) {
+            const SetupStep& step = m.spec.setup[m.setup_index];
+            say(m.spec.name + ": " + step.description);
+            prepare_directory_for(step.done_marker, step.command.run_as, true);
+            m.phase = Managed::Phase::setup;
+            m.detail = step.description;
+            if (!step.input_file.empty()) write_input_file(step);
+            launch(m, step.command);
+            return;
+        }
+        start_main(m);
+    }
+
+    // The data directory a step creates must not exist yet (initdb, pg_basebackup want to make it), but its
+    // parent must, owned by the user the step runs as.
+    void prepare_directory_for(const std::string& marker, const std::string& run_as, bool parent_only) {
+        const fs::path dir = fs::path(marker).parent_path();
+        const fs::path target = parent_only ? dir.parent_path() : dir;
+        fs::create_directories(target);
+        if (!run_as.empty()) chown_to(target, run_as);
+    }
+
+    static void chown_to(const fs::path& path, const std::string& user);
+
+    static void write_input_file(const SetupStep& step) {
+        const int fd = ::open(step.input_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) throw IoError("up: cannot write " + step.input_file + ": " + std::strerror(errno));
+        write_all(fd, step.input_text);
+        ::close(fd);
+        if (!step.command.run_as.empty()) chown_to(step.input_file, step.command.run_as);
+    }
+
+    void start_main(Managed& m) {
+        m.phase = Managed::Phase::running;
+        m.healthy = false;
+        m.answered_since_start = false;
+        m.started_at = Clock::now();
+        m.detail.clear();
+        launch(m, m.spec.command);
+        if (!m.probe) m.probe = std::make_unique<ProbeRunner>(m.spec.probe);
+        m.probe->hurry();
+    }
+
+    void fail_start(const std::string& message) {
+        if (start_failed) return;
+        start_failed = true;
+        state.phase = SupervisorState::Phase::failed;
+        state.message = message;
+        say("start failed: " + message);
+        stop_requested = true;
+    }
+
+    // ---- exits ---------------------------------------------------------------------------------
+    void on_exit(Managed& m, int status) {
+        if (m.out_fd >= 0) {
+            pump(m.spec.name, m.out_fd, m.partial, m.log_fd);
+            ::close(m.out_fd);
+            m.out_fd = -1;
+        }
+        const pid_t pgid = m.pid;
+        m.pid = 0;
+        signal_group(pgid, SIGKILL);  // whatever it forked and left behind
+        const std::string how = describe_exit(status);
+
+        if (m.phase == Managed::Phase::setup) {
+            const SetupStep& finished = m.spec.setup[m.setup_index];
+            if (!finished.input_file.empty()) fs::remove(finished.input_file);
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                ++m.setup_index;
+                if (!stop_requested) begin(m);
+                return;
+            }
+            const std::string what = m.spec.name + ": " + m.spec.setup[m.setup_index].description + " " + how + "; see " +
+                                     options.layout.logs() + "/" + m.spec.name + ".log";
+            m.phase = Managed::Phase::failed;
+            m.detail = m.spec.setup[m.setup_index].description + " " + how;
+            if (!all_healthy_once) fail_start(what);
+            else say(what);
+            return;
+        }
+        if (m.phase == Managed::Phase::stopping) {
+            if (m.restart_after_stop && !stop_requested) {
+                m.restart_after_stop = false;
+                say(m.spec.name + ": restarting");
+                start_main(m);
+            } else {
+                m.phase = Managed::Phase::stopped;
+            }
+            return;
+        }
+        if (m.phase == Managed::Phase::retired || stop_requested) return;
+
+        ++m.restarts;
+        ++m.crashes_in_a_row;
+        if (!m.ever_healthy && m.crashes_in_a_row >= k_crashes_before_giving_up) {
+            m.phase = Managed::Phase::failed;
+            m.detail = how + " " + std::to_string(m.crashes_in_a_row) + " times before becoming healthy";
+            fail_start(m.spec.name + " " + m.detail + "; see " + options.layout.logs() + "/" + m.spec.name + ".log");
+            return;
+        }
+        const auto delay = std::min<std::chrono::milliseconds>(k_max_backoff, 1000ms * (1 << std::min(m.crashes_in_a_row - 1, 5)));
+        m.phase = Managed::Phase::backoff;
+        m.next_start = Clock::now() + delay;
+        m.detail = how + "; restarting in " + std::to_string(delay.count() / 1000) + " s";
+        say(m.spec.name + " " + m.detail);
+    }
+
+    void reap() {
+        for (;;) {
+            int status = 0;
+            const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+            if (pid <= 0) return;
+            if (pid == backup.pid) {
+                on_backup_exit(status);
+                continue;
+            }
+            for (auto& m : processes)
+                if (m.pid == pid) {
+                    on_exit(m, status);
+                    break;
+                }
+        }
+    }
+
+    // ---- health --------------------------------------------------------------------------------
+    void request_stop(Managed& m, bool restart) {
+        if (!m.alive()) {
+            if (restart && !stop_requested) start_main(m);
+            return;
+        }
+        if (m.phase != Managed::Phase::retired) m.phase = Managed::Phase::stopping;
+        m.restart_after_stop = restart;
+        m.stop_deadline = Clock::now() + m.spec.stop_timeout;
+        signal_group(m.pid, m.spec.stop_signal);
+    }
+
+    bool failover_possible(const Managed& m) const {
+        return options.failover_after.count() > 0 && m.spec.name == primary_name && plan.profiles.replica;
+    }
+
+    void watch(Managed& m) {
+        const auto now = Clock::now();
+        if (m.phase == Managed::Phase::stopping || (m.phase == Managed::Phase::retired && m.alive())) {
+            if (m.alive() && now > m.stop_deadline) {
+                say(m.spec.name + ": did not stop in time; SIGKILL");
+                signal_group(m.pid, SIGKILL);
+                m.stop_deadline = now + 10s;
+            }
+            return;
+        }
+        if (m.phase == Managed::Phase::waiting) {
+            if (dependencies_healthy(m)) begin(m);
+            return;
+        }
+        if (m.phase == Managed::Phase::backoff) {
+            if (now >= m.next_start) start_main(m);
+            return;
+        }
+        if (m.phase != Managed::Phase::running) return;
+
+        const ProbeRunner::Result r = m.probe->latest();
+        if (r.at <= m.started_at) return;  // nothing probed since this start yet
+        if (r.ok) {
+            if (!m.bootstrapped && m.spec.after_first_healthy) {
+                try {
+                    m.spec.after_first_healthy();
+                } catch (const std::exception& e) {
+                    m.detail = e.what();
+                    if (!all_healthy_once) fail_start(m.spec.name + ": " + e.what());
+                    return;
+                }
+            }
+            m.bootstrapped = true;
+            if (!m.healthy) {
+                if (m.answered_since_start) say(m.spec.name + ": healthy again");
+                m.healthy_since = now;
+            }
+            m.healthy = m.ever_healthy = m.answered_since_start = true;
+            m.detail.clear();
+            if (now - m.healthy_since > k_stable_after) m.crashes_in_a_row = 0;
+            return;
+        }
+        if (m.healthy && r.consecutive_failures >= 3) {
+            m.healthy = false;
+            m.unhealthy_since = now;
+            m.detail = r.detail;
+            say(m.spec.name + ": unhealthy (" + r.detail + ")");
+        }
+        if (!m.healthy) m.detail = r.detail;
+        const bool was_healthy = m.answered_since_start;
+        const auto since = was_healthy ? m.unhealthy_since : m.started_at;
+        const auto limit = was_healthy ? options.liveness_timeout : options.start_timeout;
+        if (now - since < limit || failover_possible(m)) return;
+        if (!all_healthy_once && !was_healthy) {
+            fail_start(m.spec.name + " did not become healthy within " + std::to_string(limit.count() / 1000) + " s (" + r.detail +
+                       "); see " + options.layout.logs() + "/" + m.spec.name + ".log");
+            return;
+        }
+        ++m.restarts;
+        say(m.spec.name + ": no answer for " + std::to_string(limit.count() / 1000) + " s (" + r.detail + "); restarting it");
+        request_stop(m, true);
+    }
+
+    // ---- failover ------------------------------------------------------------------------------
+    Managed* replica() {
+        for (auto& m : processes)
+            if (m.spec.is_database_replica && m.spec.name != primary_name) return &m;
+        return nullptr;
+    }
+
+    void watch_primary() {
+        Managed* primary = find(primary_name);
+        Managed* standby = replica();
+        if (!primary || !standby || options.failover_after.count() == 0 || !all_healthy_once) return;
+        if (primary->health() == Health::healthy) {
+            primary_down_since = {};
+            return;
+        }
+        const auto now = Clock::now();
+        if (primary_down_since == Clock::time_point{}) primary_down_since = now;
+        if (now - primary_down_since < options.failover_after || standby->health() != Health::healthy) return;
+        promote("failover: " + primary_name + " down for " +
+                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - primary_down_since).count()) + " s");
+    }
+
+    // Makes the replica the primary: promote it, retire the old primary (never restarted, so there are never
+    // two primaries), and restart every process that writes to the database with its URL pointed at the new one.
+    std::string promote(const std::string& reason) {
+        Managed* old_primary = find(primary_name);
+        Managed* standby = replica();
+        if (!standby) return "no replica to promote";
+        if (standby->health() != Health::healthy) return standby->spec.name + " is not healthy";
+        say("promoting " + standby->spec.name + " (" + reason + ")");
+        try {
+            promote_replica({standby->spec.name, standby->spec.probe.port},
+                            {plan.stack.database.user, options.database_password, plan.stack.database.name});
+        } catch (const std::exception& e) {
+            say(std::string("promotion failed: ") + e.what());
+            return e.what();
+        }
+        if (old_primary) {
+            old_primary->phase = Managed::Phase::retired;
+            old_primary->detail = "retired: " + standby->spec.name + " was promoted at " + utc_now_text();
+            if (old_primary->alive()) {
+                old_primary->stop_deadline = Clock::now() + 2s;
+                signal_group(old_primary->pid, SIGKILL);  // it may be hung or stopped: no graceful path
+            }
+        }
+        standby->spec.is_database_replica = false;
+        standby->spec.is_database_primary = true;
+        primary_name = standby->spec.name;
+        write_primary_node(options.layout, primary_name);
+        primary_down_since = {};
+        ++failovers;
+        state.failover = "promoted " + primary_name + " at " + utc_now_text() + " (" + reason + ")";
+        const std::string url = database_url(plan.stack, standby->spec.probe.port, options.database_password);
+        for (auto& m : processes)
+            if (m.spec.command.env.count("WRITE_DB_URL")) {
+                m.spec.command.env["WRITE_DB_URL"] = url;
+                m.spec.command.env["READ_DB_URL"] = url;
+                say(m.spec.name + ": now writing to " + primary_name + "; restarting it");
+                request_stop(m, true);
+            }
+        say(state.failover);
+        return {};
+    }
+
+    // ---- control requests ----------------------------------------------------------------------
+    void handle_request(const std::string& line) {
+        if (line == "stop") {
+            stop_requested = true;
+        } else if (line.rfind("restart ", 0) == 0) {
+            Managed* m = find(line.substr(8));
+            if (!m || m->phase == Managed::Phase::retired) return;
+            say(m->spec.name + ": restart requested");
+            if (m->phase == Managed::Phase::backoff || m->phase == Managed::Phase::stopped) start_main(*m);
+            else request_stop(*m, true);
+        } else if (line == "promote") {
+            const std::string error = promote("requested by aaitictl db promote");
+            if (!error.empty()) state.message = "promote: " + error;
+        }
+    }
+
+    // ---- the scheduled backup ------------------------------------------------------------------
+    void schedule_backup() {
+        if (plan.backup_schedule.empty()) return;
+        backup.schedule = CronSchedule::parse(plan.backup_schedule);
+        backup.next_run = backup.schedule->next_after(std::chrono::system_clock::now());
+        backup.log_fd = open_log(options.layout.logs() + "/backup.log");
+        state.backup_schedule = plan.backup_schedule;
+        state.backup_next_run = utc_text(backup.next_run);
+    }
+
+    void run_backup_step(bool prune) {
+        Command c;
+        c.argv = {options.aaitictl, "backup", prune ? "prune" : "create"};
+        if (prune) c.argv.insert(c.argv.end(), options.prune_args.begin(), options.prune_args.end());
+        else c.argv.insert(c.argv.end(), {"--label", "scheduled", "--no-progress"});
+        c.env = options.backup_env;
+        const Managed* primary = find(primary_name);
+        if (primary) c.env["WRITE_DB_URL"] = database_url(plan.stack, primary->spec.probe.port, options.database_password);
+        const StartedChild child = start_child(c, "");
+        backup.pid = child.pid;
+        backup.out_fd = child.output_fd;
+        backup.pruning = prune;
+    }
+
+    void watch_backup() {
+        if (!backup.schedule || backup.pid > 0 || !all_healthy_once) return;
+        const auto now = std::chrono::system_clock::now();
+        if (now < backup.next_run) return;
+        backup.next_run = backup.schedule->next_after(now);
+        state.backup_next_run = utc_text(backup.next_run);
+        say("backup: starting the scheduled backup");
+        run_backup_step(false);
+    }
+
+    void on_backup_exit(int status) {
+        if (backup.out_fd >= 0) {
+            pump("backup", backup.out_fd, backup.partial, backup.log_fd);
+            ::close(backup.out_fd);
+            backup.out_fd = -1;
+        }
+        backup.pid = 0;
+        const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        const std::string step = backup.pruning ? "prune" : "backup";
+        backup.last_result = step + " " + (ok ? "succeeded" : describe_exit(status)) + " at " + utc_now_text();
+        state.backup_last_result = backup.last_result;
+        say("backup: " + backup.last_result);
+        if (!backup.pruning && ok) {
+            backup.last_success = std::chrono::system_clock::now();
+            state.backup_last_success = utc_text(*backup.last_success);
+            if (!options.prune_args.empty() && !stop_requested) run_backup_step(true);
+        }
+    }
+
+    // ---- state ---------------------------------------------------------------------------------
+    void publish() {
+        state.services.clear();
+        for (const auto& m : processes) {
+            ProcessStatus s;
+            s.name = m.spec.name;
+            s.pid = m.phase == Managed::Phase::setup ? 0 : m.pid;
+            s.port = m.spec.ports.empty() ? 0 : m.spec.ports.front();
+            s.health = m.health();
+            s.restarts = m.restarts;
+            s.detail = m.detail;
+            if (m.spec.is_database_primary && m.phase != Managed::Phase::retired && s.detail.empty()) s.detail = "primary";
+            if (m.spec.is_database_replica && s.detail.empty()) s.detail = "replica";
+            state.services.push_back(s);
+        }
+        for (const auto& u : plan.unavailable) state.services.push_back({u.name, 0, u.port, Health::unavailable, 0, u.reason});
+        state.database_primary = plan.uses_postgres ? primary_name : "";
+        const std::string text = state.to_json();
+        if (text == last_written) return;
+        write_state_file(options.layout.state_file(), state);
+        last_written = text;
+    }
+
+    bool everything_healthy() const {
+        for (const auto& m : processes)
+            if (m.health() != Health::healthy) return false;
+        return true;
+    }
+
+    std::string metrics_text() const {
+        std::string out =
+            "# HELP aaiti_supervisor_process_up 1 when the process answers its health probe.\n"
+            "# TYPE aaiti_supervisor_process_up gauge\n";
+        for (const auto& m : processes)
+            out += "aaiti_supervisor_process_up{process=\"" + m.spec.name + "\"} " + (m.health() == Health::healthy ? "1" : "0") + "\n";
+        out += "# HELP aaiti_supervisor_process_restarts_total Restarts after a crash or a failed liveness check.\n"
+               "# TYPE aaiti_supervisor_process_restarts_total counter\n";
+        for (const auto& m : processes)
+            out += "aaiti_supervisor_process_restarts_total{process=\"" + m.spec.name + "\"} " + std::to_string(m.restarts) + "\n";
+        out += "# HELP aaiti_supervisor_failovers_total Promotions of the replica.\n"
+               "# TYPE aaiti_supervisor_failovers_total counter\n"
+               "aaiti_supervisor_failovers_total " + std::to_string(failovers) + "\n";
+        if (backup.last_success) {
+            const auto secs = std::chrono::duration_cast<std::chrono::seconds>(backup.last_success->time_since_epoch()).count();
+            out += "# HELP aaiti_backup_last_success_timestamp_seconds When the last scheduled backup succeeded.\n"
+                   "# TYPE aaiti_backup_last_success_timestamp_seconds gauge\n"
+                   "aaiti_backup_last_success_timestamp_seconds " + std::to_string(secs) + "\n";
+        }
+        return out;
+    }
+
+    // ---- the loop ------------------------------------------------------------------------------
+    void setup_signals() {
+        sigset_t set;
+        sigemptyset(&set);
+        for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, s);
+        if (::pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) throw IoError("up: cannot block signals");
+        signal_fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (signal_fd < 0) throw IoError(std::string("up: signalfd: ") + std::strerror(errno));
+        ::signal(SIGPIPE, SIG_IGN);  // a child that exits before reading its stdin must not kill us
+    }
+
+    void read_signals() {
+        signalfd_siginfo info;
+        while (::read(signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+            if (info.ssi_signo != SIGCHLD && !stop_requested) {
+                say(std::string("stopping (") + ::strsignal(static_cast<int>(info.ssi_signo)) + ")");
+                stop_requested = true;
+            }
+        }
+    }
+
+    void poll_once(std::chrono::milliseconds timeout) {
+        std::vector<pollfd> fds;
+        fds.push_back({signal_fd, POLLIN, 0});
+        if (control_fd >= 0) fds.push_back({control_fd, POLLIN, 0});
+        if (metrics) fds.push_back({metrics->fd(), POLLIN, 0});
+        for (const auto& m : processes)
+            if (m.out_fd >= 0) fds.push_back({m.out_fd, POLLIN, 0});
+        if (backup.out_fd >= 0) fds.push_back({backup.out_fd, POLLIN, 0});
+        ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
+        for (auto& m : processes)
+            if (m.out_fd >= 0) pump(m.spec.name, m.out_fd, m.partial, m.log_fd);
+        if (backup.out_fd >= 0) pump("backup", backup.out_fd, backup.partial, backup.log_fd);
+        read_signals();
+        reap();
+        if (control_fd >= 0)
+            for (const auto& line : read_control_requests(control_fd, control_pending)) handle_request(line);
+        if (metrics) metrics->serve_pending([this] { return metrics_text(); });
+    }
+
+    void stop_everything() {
+        state.phase = start_failed ? SupervisorState::Phase::failed : SupervisorState::Phase::stopping;
+        publish();
+        if (backup.pid > 0) signal_group(backup.pid, SIGTERM);
+        for (auto it = processes.rbegin(); it != processes.rend(); ++it) {
+            Managed& m = *it;
+            if (!m.alive()) continue;
+            m.restart_after_stop = false;
+            if (m.phase != Managed::Phase::retired) m.phase = Managed::Phase::stopping;
+            m.stop_deadline = Clock::now() + m.spec.stop_timeout;
+            signal_group(m.pid, m.spec.stop_signal);
+            while (m.alive()) {
+                poll_once(50ms);
+                if (m.alive() && Clock::now() > m.stop_deadline) {
+                    say(m.spec.name + ": did not stop within " + std::to_string(m.spec.stop_timeout.count() / 1000) + " s; SIGKILL");
+                    signal_group(m.pid, SIGKILL);
+                    m.stop_deadline = Clock::now() + 10s;
+                }
+            }
+            publish();
+        }
+        while (backup.pid > 0) poll_once(50ms);
+    }
+
+    int run() {
+        setup_signals();
+        started = Clock::now();
+        fs::create_directories(options.layout.logs());
+        fs::create_directories(options.layout.data());
+        all_log_fd = open_log(options.layout.logs() + "/all.log");
+        for (const auto& spec : plan.processes) {
+            Managed m;
+            m.spec = spec;
+            m.log_fd = open_log(options.layout.logs() + "/" + spec.name + ".log");
+            name_width = std::max(name_width, spec.name.size());
+            if (spec.is_database_primary) primary_name = spec.name;
+            processes.push_back(std::move(m));
+        }
+        control_fd = open_control_fifo(options.layout.control_fifo());
+        if (options.metrics_port > 0) metrics.emplace(options.metrics_port);
+        state.supervisor_pid = static_cast<int>(::getpid());
+        state.stack_file = options.stack_file;
+        state.profiles = options.profile_names;
+        state.started_at = utc_now_text();
+        schedule_backup();
+        say("starting " + std::to_string(processes.size()) + " processes (state in " + options.layout.root + ")");
+
+        while (!stop_requested) {
+            for (auto& m : processes) {
+                watch(m);
+                if (stop_requested) break;
+            }
+            if (!stop_requested && !all_healthy_once && everything_healthy()) {
+                all_healthy_once = true;
+                state.phase = SupervisorState::Phase::running;
+                state.healthy_after_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+                say("every process is healthy (" + std::to_string(state.healthy_after_ms) + " ms)");
+                publish();
+                if (on_all_healthy && *on_all_healthy) (*on_all_healthy)(state);
+            }
+            watch_primary();
+            watch_backup();
+            publish();
+            if (!stop_requested) poll_once(100ms);
+        }
+        stop_everything();
+        say(start_failed ? "stopped after a failed start" : "stopped");
+        publish();
+        return start_failed ? 1 : 0;
+    }
+};
+
+void Supervisor::Impl::chown_to(const fs::path& path, const std::string& user) {
+    const passwd* pw = ::getpwnam(user.c_str());
+    if (!pw) throw IoError("up: no such user \"" + user + "\"");
+    if (::chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0)
+        throw IoError("up: cannot give " + path.string() + " to " + user + ": " + std::strerror(errno));
+}
+
+Supervisor::Supervisor(NativePlan plan, SupervisorOptions options) : impl_(std::make_unique<Impl>(std::move(plan), std::move(options))) {
+    impl_->on_all_healthy = &on_all_healthy;
+}
+
+Supervisor::~Supervisor() = default;
+
+int Supervisor::run() { return impl_->run(); }
+
+}  // namespace aaiti::stack::native

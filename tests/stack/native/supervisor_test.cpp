@@ -1,0 +1,333 @@
+// `aaitictl up/ps/logs/restart/down` run as a user runs them, natively, against real processes: the embedded
+// default, the production profile (PostgreSQL primary + streaming replica, Redis, two auth instances, the
+// gateway, HAProxy, Prometheus, Alertmanager), crashes, a failover, and the errors a user meets first.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sys/stat.h>
+#include <thread>
+
+#include "tests/support/network.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+using Catch::Matchers::Contains;
+using nlohmann::json;
+
+namespace aaiti::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct Ports {
+    int gateway = free_loopback_port();
+    int auth = free_loopback_port();  // auth-2 listens on auth + 100
+    int postgres = free_loopback_port();
+    int replica = free_loopback_port();
+    int redis = free_loopback_port();
+    int http = free_loopback_port();
+    int stats = free_loopback_port();
+    int prometheus = free_loopback_port();
+    int alertmanager = free_loopback_port();
+    int supervisor = free_loopback_port();
+};
+
+// A stack directory the unprivileged PostgreSQL user can enter (TempDir is 0700), with every port free.
+struct StackDir {
+    TempDir dir{"aaiti-up"};
+    Ports ports;
+
+    StackDir() {
+        fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+        const auto p = [](int port) { return std::to_string(port); };
+        dir.write_file("aaiti.yaml",
+                       "services:\n"
+                       "  gateway: {port: " + p(ports.gateway) + "}\n"
+                       "  auth: {port: " + p(ports.auth) + ", replicas: 2, environment: {AUTH_PASSWORD_COST: \"min\"}}\n"
+                       "database: {port: " + p(ports.postgres) + ", replica: {port: " + p(ports.replica) + "}}\n"
+                       "redis: {port: " + p(ports.redis) + "}\n"
+                       "load_balancer: {http_port: " + p(ports.http) + ", stats_port: " + p(ports.stats) + "}\n"
+                       "monitoring:\n"
+                       "  prometheus: {port: " + p(ports.prometheus) + ", scrape_interval: \"1s\"}\n"
+                       "  alertmanager: {port: " + p(ports.alertmanager) + "}\n"
+                       "  supervisor: {port: " + p(ports.supervisor) + "}\n");
+    }
+
+    ~StackDir() { aaitictl({"down"}); }  // whatever a failed test left running
+
+    ProcessResult aaitictl(std::vector<std::string> args, std::chrono::milliseconds timeout = 120s) const {
+        std::vector<std::string> argv = {binary_path("aaitictl"), "--config", (dir.path() / "aaiti.yaml").string()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        ProcessOptions o;
+        o.working_dir = dir.path().string();
+        o.inherit_environment = false;
+        o.timeout = timeout;
+        return run_process(argv, o);
+    }
+
+    json ps() const {
+        const auto r = aaitictl({"ps", "-o", "json"});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        return json::parse(r.out);
+    }
+};
+
+const json* service(const json& ps, const std::string& name) {
+    for (const auto& s : ps["services"])
+        if (s["name"] == name) return &s;
+    return nullptr;
+}
+
+bool alive(int pid) { return pid > 0 && ::kill(pid, 0) == 0; }
+
+std::vector<int> pids_of(const json& ps) {
+    std::vector<int> pids;
+    for (const auto& s : ps["services"])
+        if (s["pid"].is_number()) pids.push_back(s["pid"].get<int>());
+    return pids;
+}
+
+// Polls until every pid is gone (a process in another test's group is not ours to wait for).
+bool all_gone(const std::vector<int>& pids, std::chrono::milliseconds timeout = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        bool any = false;
+        for (int pid : pids) any = any || alive(pid);
+        if (!any) return true;
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(50ms);
+    }
+}
+
+template <typename Predicate>
+bool eventually(Predicate done, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(100ms);
+    }
+    return true;
+}
+
+std::string curl(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"curl", "-sS", "--max-time", "10", "--noproxy", "*"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv).out;
+}
+
+std::string register_user(int port, const std::string& name) {
+    return curl({"-XPOST", "http://127.0.0.1:" + std::to_string(port) + "/api/auth/register", "-H", "Content-Type: application/json", "-d",
+                 R"({"username":")" + name + R"(","email":")" + name + R"(@example.com","password":"Correct-Horse-9"})"});
+}
+
+std::string login(int port, const std::string& name) {
+    return curl({"-XPOST", "http://127.0.0.1:" + std::to_string(port) + "/api/auth/login", "-H", "Content-Type: application/json", "-d",
+                 R"({"username":")" + name + R"(","password":"Correct-Horse-9"})"});
+}
+
+}  // namespace
+
+TEST_CASE("up --detach without a profile: gateway and auth on SQLite, healthy, then down leaves nothing", "[e2e]") {
+    StackDir stack;
+    const auto up = stack.aaitictl({"up", "--detach"});
+    INFO(up.out << up.err);
+    REQUIRE(up.exit_code == 0);
+    CHECK_THAT(up.out, Contains("healthy in"));
+
+    const json ps = stack.ps();
+    const json* gateway = service(ps, "gateway");
+    const json* auth = service(ps, "auth");  // one instance on SQLite: no "auth-1"
+    REQUIRE(gateway);
+    REQUIRE(auth);
+    for (const json* s : {gateway, auth}) {
+        CHECK((*s)["health"] == "healthy");
+        CHECK((*s)["pid"].is_number());
+        CHECK((*s)["restarts"] == 0);
+    }
+    CHECK((*gateway)["port"] == stack.ports.gateway);
+    CHECK((*auth)["port"] == stack.ports.auth);
+    CHECK_FALSE(service(ps, "postgres"));
+    CHECK_FALSE(service(ps, "redis"));
+    CHECK((*service(ps, "trading"))["health"] == "unavailable");
+    for (const auto& s : ps["services"]) CHECK(s.size() == 6);  // name pid port health restarts detail
+
+    CHECK_THAT(register_user(stack.ports.gateway, "ada"), Contains("User registered successfully"));
+    CHECK(fs::exists(stack.dir / ".aaiti/data/auth.sqlite"));
+
+    const auto logs = stack.aaitictl({"logs", "auth"});
+    CHECK(logs.exit_code == 0);
+    CHECK_THAT(logs.out, Contains("aaiti-auth listening"));
+
+    const auto pids = pids_of(ps);
+    const auto down = stack.aaitictl({"down"});
+    INFO(down.out << down.err);
+    CHECK(down.exit_code == 0);
+    CHECK_THAT(down.out, Contains("stopped in"));
+    CHECK(all_gone(pids, 1s));
+    CHECK(stack.aaitictl({"down"}).out == "nothing is running\n");
+    CHECK(stack.ps()["services"].empty());
+}
+
+TEST_CASE("a killed service is restarted and counted; restart replaces it on request", "[e2e]") {
+    StackDir stack;
+    REQUIRE(stack.aaitictl({"up", "--detach"}).exit_code == 0);
+    const int first = (*service(stack.ps(), "auth"))["pid"].get<int>();
+    ::kill(first, SIGKILL);
+    int second = 0;
+    CHECK(eventually(
+        [&] {
+            const json ps = stack.ps();
+            const json& auth = *service(ps, "auth");
+            if (auth["health"] != "healthy" || !auth["pid"].is_number() || auth["pid"] == first) return false;
+            second = auth["pid"].get<int>();
+            return auth["restarts"] == 1;
+        },
+        15s));
+    CHECK_THAT(stack.aaitictl({"logs", "supervisor"}).out + stack.aaitictl({"logs"}).out, Contains("killed by signal"));
+
+    const auto restart = stack.aaitictl({"restart", "auth", "-o", "json"});
+    INFO(restart.out << restart.err);
+    REQUIRE(restart.exit_code == 0);
+    const json after = json::parse(restart.out)["services"][0];
+    CHECK(after["health"] == "healthy");
+    CHECK(after["pid"] != second);
+    CHECK_FALSE(alive(second));
+
+    const auto unknown = stack.aaitictl({"restart", "nope"});
+    CHECK(unknown.exit_code == 64);
+    CHECK_THAT(unknown.err, Contains("no process \"nope\"") && Contains("gateway"));
+}
+
+TEST_CASE("a supervisor killed with SIGKILL takes its processes with it", "[e2e]") {
+    StackDir stack;
+    REQUIRE(stack.aaitictl({"up", "--detach"}).exit_code == 0);
+    const json ps = stack.ps();
+    const auto pids = pids_of(ps);
+    REQUIRE(pids.size() == 2);
+    const int supervisor = std::stoi(read_text_file(stack.dir / ".aaiti/supervisor.lock"));
+    ::kill(supervisor, SIGKILL);
+    CHECK(all_gone(pids));  // the parent-death signal
+}
+
+TEST_CASE("up in the foreground prints the table and stops everything on Ctrl-C", "[e2e]") {
+    StackDir stack;
+    ProcessOptions o;
+    o.working_dir = stack.dir.path().string();
+    o.inherit_environment = false;
+    ChildProcess up({binary_path("aaitictl"), "--config", (stack.dir / "aaiti.yaml").string(), "up"}, o);
+    REQUIRE(up.wait_for_output("Ctrl-C stops everything", 30s));
+    CHECK_THAT(up.out(), Contains("gateway") && Contains("healthy"));
+    const auto pids = pids_of(stack.ps());
+    up.signal(SIGINT);
+    const auto result = up.wait(30s);
+    REQUIRE(result);
+    CHECK(result->exit_code == 0);
+    CHECK(all_gone(pids, 1s));
+    CHECK_THAT(up.out(), Contains("aaiti-auth listening"));  // every process's lines, prefixed with its name
+}
+
+TEST_CASE("up names a port that is taken and the key that sets it, and starts nothing", "[e2e]") {
+    StackDir stack;
+    ProcessOptions o;
+    // Something else on the gateway's port: a listener that stays until the test ends.
+    ChildProcess squatter({"python3", "-c",
+                           "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1'," + std::to_string(stack.ports.gateway) +
+                               "))\ns.listen()\nprint('ready',flush=True)\ntime.sleep(60)"},
+                          o);
+    REQUIRE(squatter.wait_for_output("ready", 10s));
+    const auto up = stack.aaitictl({"up", "--detach"});
+    CHECK(up.exit_code == 69);
+    CHECK_THAT(up.err, Contains("port " + std::to_string(stack.ports.gateway)) && Contains("services.gateway.port") &&
+                           Contains("already in use"));
+    CHECK_FALSE(fs::exists(stack.dir / ".aaiti/state.json"));
+    CHECK(stack.ps()["services"].empty());
+}
+
+TEST_CASE("up with a broken stack file exits 78 naming the file, line and key", "[e2e]") {
+    StackDir stack;
+    stack.dir.write_file("aaiti.yaml", "services:\n  auth:\n    replicas: two\n");
+    const auto up = stack.aaitictl({"up", "--detach"});
+    CHECK(up.exit_code == 78);
+    CHECK_THAT(up.err, Contains("aaiti.yaml:3") && Contains("services.auth.replicas"));
+}
+
+TEST_CASE("up --profile production natively: replication, Prometheus scraping every target, a failover, and down", "[e2e]") {
+    StackDir stack;
+    const auto up = stack.aaitictl({"up", "--profile", "production", "--detach", "--failover-after", "2s"});
+    INFO(up.out << up.err << read_text_file(stack.dir / ".aaiti/logs/all.log"));
+    REQUIRE(up.exit_code == 0);
+    const json ps = stack.ps();
+    for (const char* name : {"postgres", "postgres-replica", "redis", "auth-1", "auth-2", "gateway", "haproxy", "prometheus", "alertmanager"}) {
+        INFO(name);
+        REQUIRE(service(ps, name));
+        CHECK((*service(ps, name))["health"] == "healthy");
+    }
+    for (const char* name : {"grafana", "jaeger"}) CHECK((*service(ps, name))["health"] == "unavailable");
+    CHECK((*service(ps, "auth-2"))["port"] == stack.ports.auth + 100);
+
+    // Through HAProxy, the gateway and an auth instance into PostgreSQL.
+    CHECK_THAT(register_user(stack.ports.http, "bob"), Contains("User registered successfully"));
+    const auto status = stack.aaitictl({"db", "status", "-o", "json"});
+    INFO(status.out << status.err);
+    REQUIRE(status.exit_code == 0);
+    const json nodes = json::parse(status.out)["nodes"];
+    CHECK(nodes[0]["role"] == "primary");
+    CHECK(nodes[0]["replicas"].size() == 1);
+    CHECK(nodes[1]["role"] == "replica");
+
+    // Prometheus scrapes every target, the supervisor's /metrics among them.
+    const std::string targets_url = "http://127.0.0.1:" + std::to_string(stack.ports.prometheus) + "/api/v1/targets";
+    CHECK(eventually(
+        [&] {
+            const json t = json::parse(curl({targets_url}), nullptr, false);
+            if (t.is_discarded() || t["data"]["activeTargets"].size() != 7) return false;
+            for (const auto& target : t["data"]["activeTargets"])
+                if (target["health"] != "up") return false;
+            return true;
+        },
+        30s));
+    CHECK_THAT(curl({"http://127.0.0.1:" + std::to_string(stack.ports.supervisor) + "/metrics"}),
+               Contains("aaiti_supervisor_process_up{process=\"postgres-replica\"} 1"));
+
+    // The primary hangs: after --failover-after the replica is promoted and the services write to it.
+    const int primary = (*service(ps, "postgres"))["pid"].get<int>();
+    ::kill(primary, SIGSTOP);
+    CHECK(eventually([&] { return (*service(stack.ps(), "postgres-replica"))["detail"] == "primary"; }, 40s));
+    ::kill(primary, SIGCONT);
+    CHECK(eventually([&] { return login(stack.ports.http, "bob").find("Login successful") != std::string::npos; }, 30s));
+    CHECK_THAT(register_user(stack.ports.http, "carol"), Contains("User registered successfully"));
+    CHECK_THAT((*service(stack.ps(), "postgres"))["detail"].get<std::string>(), Contains("retired"));
+
+    // Down, then up again: the promoted node stays the primary and the other one follows it; nothing is lost.
+    const auto before = pids_of(stack.ps());
+    REQUIRE(stack.aaitictl({"down"}).exit_code == 0);
+    CHECK(all_gone(before, 1s));
+    const auto again = stack.aaitictl({"up", "--profile", "production", "--detach"});
+    INFO(again.err);
+    REQUIRE(again.exit_code == 0);
+    const json roles = json::parse(stack.aaitictl({"db", "status", "-o", "json"}).out)["nodes"];
+    CHECK(roles[0]["role"] == "replica");
+    CHECK(roles[1]["role"] == "primary");
+    CHECK_THAT(login(stack.ports.http, "carol"), Contains("Login successful"));
+    const auto last = pids_of(stack.ps());
+    REQUIRE(stack.aaitictl({"down"}).exit_code == 0);
+    CHECK(all_gone(last, 1s));
+}
+
+}  // namespace aaiti::test
+
+namespace aaiti::test {
+
+TEST_CASE("up --runtime docker without a Docker engine exits 69 and says what to do", "[e2e]") {
+    StackDir stack;
+    const auto up = stack.aaitictl({"up", "--runtime", "docker"});
+    CHECK(up.exit_code == 69);
+    CHECK_THAT(up.err, Contains("no Docker engine answers") && Contains("--runtime native"));
+}
+
+}  // namespace aaiti::test
