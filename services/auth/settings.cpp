@@ -19,12 +19,14 @@ std::chrono::seconds whole_seconds(const Config& config, std::string_view key) {
 
 StorageSettings storage_settings_from_config(const Config& config) {
     StorageSettings s;
-    const auto write_url = config.get("WRITE_DB_URL");
-    if (write_url && !write_url->empty()) {
+    // PostgreSQL when WRITE_DB_URL is set, or when DB_HOST is given (not just defaulted): the seed's way, and
+    // what the generated docker-compose file does (DB_HOST=postgres-primary, DB_PASSWORD_FILE=/run/secrets/...).
+    const ConfigEntry* host = config.entry("DB_HOST");
+    const bool host_given = host && host->origin != "default";
+    if (config.get("WRITE_DB_URL") || host_given) {
         s.kind = StorageSettings::Kind::postgres;
-        s.write_url = *write_url;
-        const auto read_url = config.get("READ_DB_URL");
-        s.read_url = read_url && !read_url->empty() ? *read_url : *write_url;
+        s.write_url = config.write_db_url();
+        s.read_url = config.read_db_url();
     } else {
         s.kind = StorageSettings::Kind::sqlite;
         s.sqlite_path = config.get_or("SQLITE_DB_PATH", "data/aaiti.sqlite");
