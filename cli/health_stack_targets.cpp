@@ -10,8 +10,8 @@ std::vector<health::Target> stack_health_targets(const std::string& stack_file, 
     for (const auto& service : s.services) {
         const auto names = stack::instance_names(service);
         for (std::size_t i = 0; i < names.size(); ++i) {
-            // The compose renderer publishes replica i on port + 100 * i (stack/compose_renderer.cpp).
-            const int port = service.port + 100 * static_cast<int>(i);
+            // Where compose publishes instance i and the native supervisor runs it.
+            const int port = stack::instance_host_port(service, static_cast<int>(i));
             targets.push_back(health::make_target(names[i], "http://127.0.0.1:" + std::to_string(port) + "/health"));
         }
     }

@@ -4,9 +4,11 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <poll.h>
 #include <pwd.h>
@@ -103,10 +105,26 @@ struct BackupJob {
     int out_fd = -1;
     std::string partial;
     int log_fd = -1;
-    bool pruning = false;
+    enum class Step { list, create, prune } step = Step::create;
+    std::string listing;  // `backup list -o json` output, read at start
     std::optional<std::chrono::system_clock::time_point> last_success;
     std::string last_result;
 };
+
+// The newest complete backup's finish time in `backup list -o json` output; nullopt if none.
+std::optional<std::chrono::system_clock::time_point> newest_complete_backup(const std::string& listing) {
+    const auto j = nlohmann::json::parse(listing, nullptr, false);
+    if (j.is_discarded() || !j.contains("backups")) return std::nullopt;
+    std::optional<std::chrono::system_clock::time_point> newest;
+    for (const auto& b : j["backups"]) {
+        if (b.value("state", "") != "complete" || !b.contains("finished_at")) continue;
+        std::tm tm{};
+        if (!::strptime(b["finished_at"].get<std::string>().c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) continue;
+        const auto t = std::chrono::system_clock::from_time_t(::timegm(&tm));
+        if (!newest || t > *newest) newest = t;
+    }
+    return newest;
+}
 
 }  // namespace
 
@@ -124,6 +142,7 @@ struct Supervisor::Impl {
     SupervisorState state;
     std::string last_written;
     Clock::time_point started{};
+    std::chrono::system_clock::time_point started_wall = std::chrono::system_clock::now();
     bool all_healthy_once = false;
     bool stop_requested = false;
     bool start_failed = false;
@@ -497,20 +516,36 @@ struct Supervisor::Impl {
         backup.log_fd = open_log(options.layout.logs() + "/backup.log");
         state.backup_schedule = plan.backup_schedule;
         state.backup_next_run = utc_text(backup.next_run);
+        // What the repository already holds, so the backup-age metric is right from the start.
+        run_backup_step(BackupJob::Step::list);
     }
 
-    void run_backup_step(bool prune) {
+    void run_backup_step(BackupJob::Step step) {
         Command c;
-        c.argv = {options.aaitictl, "backup", prune ? "prune" : "create"};
-        if (prune) c.argv.insert(c.argv.end(), options.prune_args.begin(), options.prune_args.end());
-        else c.argv.insert(c.argv.end(), {"--label", "scheduled", "--no-progress"});
+        c.argv = {options.aaitictl, "backup"};
+        if (step == BackupJob::Step::list) c.argv.insert(c.argv.end(), {"list", "-o", "json"});
+        if (step == BackupJob::Step::create) c.argv.insert(c.argv.end(), {"create", "--label", "scheduled", "--no-progress"});
+        if (step == BackupJob::Step::prune) {
+            c.argv.push_back("prune");
+            c.argv.insert(c.argv.end(), options.prune_args.begin(), options.prune_args.end());
+        }
         c.env = options.backup_env;
         const Managed* primary = find(primary_name);
         if (primary) c.env["WRITE_DB_URL"] = database_url(plan.stack, primary->spec.probe.port, options.database_password);
         const StartedChild child = start_child(c, "");
         backup.pid = child.pid;
         backup.out_fd = child.output_fd;
-        backup.pruning = prune;
+        backup.step = step;
+    }
+
+    void drain_backup_output() {
+        if (backup.step != BackupJob::Step::list) {
+            pump("backup", backup.out_fd, backup.partial, backup.log_fd);
+            return;
+        }
+        char buf[8192];
+        ssize_t n;
+        while ((n = ::read(backup.out_fd, buf, sizeof buf)) > 0) backup.listing.append(buf, static_cast<std::size_t>(n));
     }
 
     void watch_backup() {
@@ -520,25 +555,31 @@ struct Supervisor::Impl {
         backup.next_run = backup.schedule->next_after(now);
         state.backup_next_run = utc_text(backup.next_run);
         say("backup: starting the scheduled backup");
-        run_backup_step(false);
+        run_backup_step(BackupJob::Step::create);
     }
 
     void on_backup_exit(int status) {
         if (backup.out_fd >= 0) {
-            pump("backup", backup.out_fd, backup.partial, backup.log_fd);
+            drain_backup_output();
             ::close(backup.out_fd);
             backup.out_fd = -1;
         }
         backup.pid = 0;
         const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-        const std::string step = backup.pruning ? "prune" : "backup";
+        if (backup.step == BackupJob::Step::list) {
+            if (!backup.last_success) backup.last_success = newest_complete_backup(backup.listing);
+            if (backup.last_success) state.backup_last_success = utc_text(*backup.last_success);
+            backup.listing.clear();
+            return;
+        }
+        const std::string step = backup.step == BackupJob::Step::prune ? "prune" : "backup";
         backup.last_result = step + " " + (ok ? "succeeded" : describe_exit(status)) + " at " + utc_now_text();
         state.backup_last_result = backup.last_result;
         say("backup: " + backup.last_result);
-        if (!backup.pruning && ok) {
+        if (backup.step == BackupJob::Step::create && ok) {
             backup.last_success = std::chrono::system_clock::now();
             state.backup_last_success = utc_text(*backup.last_success);
-            if (!options.prune_args.empty() && !stop_requested) run_backup_step(true);
+            if (!options.prune_args.empty() && !stop_requested) run_backup_step(BackupJob::Step::prune);
         }
     }
 
@@ -584,9 +625,12 @@ struct Supervisor::Impl {
         out += "# HELP aaiti_supervisor_failovers_total Promotions of the replica.\n"
                "# TYPE aaiti_supervisor_failovers_total counter\n"
                "aaiti_supervisor_failovers_total " + std::to_string(failovers) + "\n";
-        if (backup.last_success) {
-            const auto secs = std::chrono::duration_cast<std::chrono::seconds>(backup.last_success->time_since_epoch()).count();
-            out += "# HELP aaiti_backup_last_success_timestamp_seconds When the last scheduled backup succeeded.\n"
+        if (backup.schedule) {
+            // With no backup in the repository yet: when the supervisor started, so BackupTooOld still fires
+            // when none succeeds within backup_max_age (an absent series would never fire).
+            const auto at = backup.last_success.value_or(started_wall);
+            const auto secs = std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
+            out += "# HELP aaiti_backup_last_success_timestamp_seconds The newest complete backup in the repository (or the supervisor's start if none).\n"
                    "# TYPE aaiti_backup_last_success_timestamp_seconds gauge\n"
                    "aaiti_backup_last_success_timestamp_seconds " + std::to_string(secs) + "\n";
         }
@@ -625,7 +669,7 @@ struct Supervisor::Impl {
         ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
         for (auto& m : processes)
             if (m.out_fd >= 0) pump(m.spec.name, m.out_fd, m.partial, m.log_fd);
-        if (backup.out_fd >= 0) pump("backup", backup.out_fd, backup.partial, backup.log_fd);
+        if (backup.out_fd >= 0) drain_backup_output();
         read_signals();
         reap();
         if (control_fd >= 0)

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <ctime>
 #include <csignal>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -328,6 +329,46 @@ TEST_CASE("up --runtime docker without a Docker engine exits 69 and says what to
     const auto up = stack.aaitictl({"up", "--runtime", "docker"});
     CHECK(up.exit_code == 69);
     CHECK_THAT(up.err, Contains("no Docker engine answers") && Contains("--runtime native"));
+}
+
+}  // namespace aaiti::test
+
+namespace aaiti::test {
+
+TEST_CASE("the supervisor runs the scheduled backup into the repository and publishes its time", "[e2e]") {
+    StackDir stack;
+    // Every minute: the test waits for the next minute boundary at most.
+    stack.dir.write_file("aaiti.yaml", read_text_file(stack.dir / "aaiti.yaml") + "backup: {schedule: \"* * * * *\", repository: \"backups\"}\n");
+    const auto up = stack.aaitictl({"up", "--profile", "monitoring", "--detach"});
+    INFO(up.out << up.err);
+    REQUIRE(up.exit_code == 0);
+    const std::string metrics_url = "http://127.0.0.1:" + std::to_string(stack.ports.supervisor) + "/metrics";
+    CHECK_THAT(curl({metrics_url}), Contains("aaiti_backup_last_success_timestamp_seconds "));  // the start, until a backup exists
+
+    const auto state_file = stack.dir / ".aaiti/state.json";
+    CHECK(eventually([&] { return json::parse(read_text_file(state_file))["backup"]["last_result"].dump().find("prune succeeded") != std::string::npos; },
+                     90s));
+    const json state = json::parse(read_text_file(state_file));
+    INFO(state.dump(2) << read_text_file(stack.dir / ".aaiti/logs/backup.log"));
+    REQUIRE(state["backup"]["last_success"].is_string());
+
+    ProcessOptions o;
+    o.inherit_environment = false;
+    o.env = {{"BACKUP_REPOSITORY", (stack.dir / "backups").string()}};
+    const auto list = run_process({binary_path("aaitictl"), "backup", "list", "-o", "json"}, o);
+    REQUIRE(list.exit_code == 0);
+    const json backups = json::parse(list.out)["backups"];
+    REQUIRE(backups.size() == 1);
+    CHECK(backups[0]["state"] == "complete");
+    CHECK(backups[0]["label"] == "scheduled");
+    CHECK(backups[0]["encrypted"] == true);
+    // The supervisor notes the time the job ended: within a few seconds of the manifest's.
+    const auto seconds = [](const json& text) {
+        std::tm tm{};
+        ::strptime(text.get<std::string>().c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return static_cast<long long>(::timegm(&tm));
+    };
+    CHECK(std::llabs(seconds(backups[0]["finished_at"]) - seconds(state["backup"]["last_success"])) <= 5);
 }
 
 }  // namespace aaiti::test
