@@ -1,14 +1,21 @@
 #include "table.h"
 
-#include <algorithm>
 
 namespace aaiti::cli {
 namespace {
 
-// Columns are padded by what a terminal shows, not by bytes: count UTF-8 lead bytes only.
+// Columns are padded by what a terminal shows, not by bytes: count UTF-8 lead bytes only, and nothing of a
+// colour sequence (ESC [ ... m) a cell may carry.
 std::size_t display_width(const std::string& s) {
-    return static_cast<std::size_t>(
-        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    std::size_t width = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\x1b' && i + 1 < s.size() && s[i + 1] == '[') {
+            while (i < s.size() && s[i] != 'm') ++i;
+            continue;
+        }
+        if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++width;
+    }
+    return width;
 }
 
 void print_row(std::ostream& out, const std::vector<std::string>& row, const std::vector<std::size_t>& widths,

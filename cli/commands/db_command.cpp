@@ -154,6 +154,10 @@ int run_db_promote_command(const GlobalOptions& globals, const std::string& stat
         // The supervisor promotes, retires the old primary and restarts the services against the new one.
         const auto before = native::read_state_file(ctx.layout.state_file());
         const std::string old_primary = before ? before->database_primary : "";
+        bool has_replica = false;
+        if (before)
+            for (const auto& p : before->services) has_replica = has_replica || p.detail == "replica";
+        if (!has_replica) throw UnavailableError("db promote: the running stack has no healthy replica to promote (start it with --profile replica or production)");
         if (!native::send_control_request(ctx.layout.control_fifo(), "promote"))
             throw UnavailableError("db promote: the supervisor does not read its requests (" + ctx.layout.control_fifo() + ")");
         const auto after = wait_for_state(
@@ -163,6 +167,16 @@ int run_db_promote_command(const GlobalOptions& globals, const std::string& stat
         if (!after || after->database_primary == old_primary)
             throw OperationFailed("db " + (after && !after->message.empty() ? after->message : std::string("promote: nothing changed; see aaitictl logs")));
         promoted = after->database_primary;
+        // The supervisor restarts the services one by one against the new primary: wait until they are back.
+        wait_for_state(
+            ctx.layout,
+            [](const native::SupervisorState& s) {
+                for (const auto& p : s.services)
+                    if (p.health != native::Health::healthy && p.health != native::Health::unavailable && p.detail.rfind("retired", 0) != 0)
+                        return false;
+                return true;
+            },
+            std::chrono::seconds(60));
     } else {
         // No supervisor (Docker, or servers run by someone else): promote whichever node is a replica.
         for (const auto& s : native::database_status(database_nodes(ctx.stack), credentials, k_connect_timeout))

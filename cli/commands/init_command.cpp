@@ -46,7 +46,7 @@ public:
         if (globals.output == OutputFormat::json)
             std::cout << nlohmann::json{{"path", path.string()}, {"overwritten", existed}}.dump() << '\n';
         else
-            std::cout << (existed ? "overwrote " : "wrote ") << path.string() << "; next: aaitictl compose generate\n";
+            std::cout << (existed ? "overwrote " : "wrote ") << path.string() << "; next: aaitictl up (native) or aaitictl compose generate (Docker)\n";
         return exit_code::k_ok;
     }
 

@@ -44,7 +44,8 @@ public:
         const ProcessStatus* target = find(*before, service_);
         if (!target) {
             std::string names;
-            for (const auto& s : before->services) names += (names.empty() ? "" : ", ") + s.name;
+            for (const auto& s : before->services)
+                if (s.health != Health::unavailable) names += (names.empty() ? "" : ", ") + s.name;
             throw UsageError("restart: no process \"" + service_ + "\" in the stack; it runs " + names);
         }
         if (target->health == Health::unavailable) throw UsageError("restart: " + service_ + " is not run natively (" + target->detail + ")");

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
@@ -99,16 +100,13 @@ public:
     bool chosen() const override { return command_->parsed(); }
 
     int run(const GlobalOptions& globals) override {
+        // Every flag is checked before anything starts: a usage error starts nothing.
+        const auto failover_after = parse_duration(failover_after_, "--failover-after", true);
+        const auto timeout = parse_duration(timeout_, "--timeout", false);
         const StackRuntimeContext ctx = load_stack_runtime(globals, state_dir_, supervisor_mode_ ? "" : "up");
         const bool docker = runtime_ == "docker" || (runtime_ == "auto" && docker_engine_answers());
         if (docker) return run_docker(ctx);
-
-        if (const auto pid = running_supervisor(ctx.layout.lock_file())) {
-            std::cerr << "up: the stack in " << ctx.layout.root << " is already running (supervisor pid " << *pid
-                      << "); aaitictl down stops it\n";
-            if (auto state = read_state_file(ctx.layout.state_file())) print_services_table(std::cout, state->services, stdout_color(globals));
-            return exit_code::k_ok;
-        }
+        if (running_supervisor(ctx.layout.lock_file())) return already_running(ctx, globals);
 
         NativeStartRequest request;
         request.stack = ctx.stack;
@@ -116,22 +114,55 @@ public:
         for (const auto& p : profiles_) request.profiles.push_back(stack::parse_profile(p));
         request.state_dir = ctx.layout.root;
         request.self_exe = self_exe();
-        request.failover_after = parse_duration(failover_after_, "--failover-after");
+        request.failover_after = failover_after;
         PreparedStart prepared = prepare_native_start(request);
         if (!supervisor_mode_)
             for (const auto& note : prepared.notes) std::cerr << "up: " << note << '\n';
 
-        if (detach_ && !supervisor_mode_) return detach(ctx, globals, prepared);
+        if (detach_ && !supervisor_mode_) return detach(ctx, globals, prepared, timeout);
         return supervise(globals, prepared, !supervisor_mode_);
     }
 
 private:
-    static std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag) {
+    static std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag, bool zero_allowed) {
+        std::chrono::milliseconds value{};
         try {
-            return aaiti::parse_duration(text);
+            value = aaiti::parse_duration(text);
         } catch (const std::exception& e) {
-            throw UsageError("up: " + flag + ": " + e.what());
+            throw UsageError("up: " + flag + " \"" + text + "\": " + e.what() + " (e.g. 30s, 2m)");
         }
+        if (value.count() < 0 || (!zero_allowed && value.count() == 0))
+            throw UsageError("up: " + flag + " \"" + text + "\" must be " + (zero_allowed ? "0 or more" : "more than 0"));
+        return value;
+    }
+
+    // `up` on a stack that runs: fine when it runs what was asked for and is healthy; else say what differs.
+    int already_running(const StackRuntimeContext& ctx, const GlobalOptions& globals) {
+        const auto state = read_state_file(ctx.layout.state_file());
+        if (state) {
+            if (globals.output == OutputFormat::json) std::cout << services_json(state->services) << '\n';
+            else print_services_table(std::cout, state->services, stdout_color(globals));
+        }
+        std::vector<std::string> wanted = profiles_;
+        std::vector<std::string> running = state ? state->profiles : std::vector<std::string>{};
+        std::sort(wanted.begin(), wanted.end());
+        std::sort(running.begin(), running.end());
+        const auto names = [](const std::vector<std::string>& p) { return p.empty() ? std::string("the embedded default") : "--profile " + join(p, " --profile "); };
+        if (state && wanted != running)
+            throw OperationFailed("up: the stack in " + ctx.layout.root + " already runs " + names(running) + ", not " + names(wanted) +
+                                  "; aaitictl down first");
+        if (!state || state->phase != SupervisorState::Phase::running)
+            throw OperationFailed("up: the stack in " + ctx.layout.root + " is " + (state ? to_string(state->phase) : std::string("starting")) +
+                                  "; see aaitictl ps and aaitictl logs");
+        std::cerr << "up: the stack in " << ctx.layout.root << " is already running (supervisor pid " << state->supervisor_pid
+                  << "); aaitictl down stops it\n";
+        return exit_code::k_ok;
+    }
+
+    static std::string join(const std::vector<std::string>& items, const std::string& separator) {
+        std::string out;
+        for (const auto& i : items) out += (out.empty() ? "" : separator) + i;
+        return out;
     }
 
     int supervise(const GlobalOptions& globals, PreparedStart& prepared, bool foreground) {
@@ -153,7 +184,8 @@ private:
 
     // Starts this command again as a background supervisor (own session, output to logs/supervisor.log),
     // then waits for the verdict in the state file.
-    int detach(const StackRuntimeContext& ctx, const GlobalOptions& globals, const PreparedStart& prepared) {
+    int detach(const StackRuntimeContext& ctx, const GlobalOptions& globals, const PreparedStart& prepared,
+               std::chrono::milliseconds timeout) {
         const auto started = std::chrono::steady_clock::now();
         std::vector<std::string> args = {self_exe()};
         if (!ctx.stack_file.empty()) args.insert(args.end(), {"--config", ctx.stack_file});
@@ -180,7 +212,7 @@ private:
         }
         // Until the supervisor holds its lock, "not running" only means "not yet".
         std::optional<SupervisorState> state;
-        const auto deadline = started + parse_duration(timeout_, "--timeout");
+        const auto deadline = started + timeout;
         for (;;) {
             int status = 0;
             const bool exited = ::waitpid(pid, &status, WNOHANG) == pid;
@@ -207,13 +239,16 @@ private:
             }
             return exit_code::k_ok;
         }
-        const std::string why = state && !state->message.empty() ? state->message : "the supervisor stopped; see " + log;
-        if (running_supervisor(ctx.layout.lock_file()) && !(state && state->phase == SupervisorState::Phase::failed)) {
-            ::kill(pid, SIGTERM);  // timed out: do not leave a half-started stack behind
+        const bool timed_out = !(state && state->phase == SupervisorState::Phase::failed);
+        if (timed_out) ::kill(pid, SIGTERM);  // do not leave a half-started stack behind
+        // Return only once everything started has been stopped again, so the next `up` starts afresh.
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (timed_out)
             throw OperationFailed("up: not every process was healthy within " + timeout_ + "; stopped the stack again. See " +
                                   ctx.layout.logs());
-        }
-        throw OperationFailed("up: " + why);
+        throw OperationFailed("up: " + (state && !state->message.empty() ? state->message : "the supervisor stopped; see " + log));
     }
 
     // The compose files of `compose generate`, in the state directory, run by Docker's own compose.

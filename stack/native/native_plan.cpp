@@ -1,6 +1,7 @@
 #include "stack/native/native_plan.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "common/error.h"
@@ -107,8 +108,9 @@ struct Planner {
         // cannot follow the current primary, so it is discarded and copied afresh. -R writes standby.signal and
         // primary_conninfo: the copy starts as a streaming hot standby.
         const std::string marker = node.dir + "/standby.signal";
-        p.setup.push_back({"discarding data that cannot follow " + primary.name, {{"/bin/rm", "-rf", node.dir}, base_environment(), tools.postgres_user},
-                           marker, "", ""});
+        if (std::filesystem::exists(node.dir))
+            p.setup.push_back({"discarding data that cannot follow " + primary.name,
+                               {{"/bin/rm", "-rf", node.dir}, base_environment(), tools.postgres_user}, marker, "", ""});
         auto env = base_environment();
         env["PGPASSWORD"] = secrets.replication_password;
         p.setup.push_back({"pg_basebackup from " + primary.name,
@@ -246,7 +248,10 @@ struct Planner {
         pr.ports = {m.prometheus_port};
         pr.port_keys = {"monitoring.prometheus.port"};
         pr.probe = {ProbeKind::http, m.prometheus_port, "/-/ready"};
+        // Last: its first scrape then finds every target up, not a row of "connection refused".
         pr.depends_on = {"alertmanager"};
+        for (const auto& p : plan.processes)
+            if (p.name != "alertmanager") pr.depends_on.push_back(p.name);
         pr.command = {{tools.prometheus, "--config.file=" + layout.config() + "/prometheus/prometheus.yml",
                        "--storage.tsdb.path=" + layout.data() + "/prometheus", "--web.listen-address=" + loopback(m.prometheus_port)},
                       base_environment(),

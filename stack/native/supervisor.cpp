@@ -149,6 +149,8 @@ struct Supervisor::Impl {
     std::string primary_name;  // the process serving writes now
     Clock::time_point primary_down_since{};
     int failovers = 0;
+    std::vector<std::string> to_repoint;  // services still to restart against the new primary
+    std::string repointing;               // the one restarting now
     std::function<void(const SupervisorState&)>* on_all_healthy = nullptr;
 
     Impl(NativePlan p, SupervisorOptions o) : plan(std::move(p)), options(std::move(o)) {}
@@ -228,7 +230,7 @@ struct Supervisor::Impl {
         if (m.setup_index < m.spec.setup.size()) {
             const SetupStep& step = m.spec.setup[m.setup_index];
             say(m.spec.name + ": " + step.description);
-            prepare_directory_for(step.done_marker, step.command.run_as, true);
+            prepare_parent_of(fs::path(step.done_marker).parent_path(), step.command.run_as);
             m.phase = Managed::Phase::setup;
             m.detail = step.description;
             if (!step.input_file.empty()) write_input_file(step);
@@ -240,11 +242,9 @@ struct Supervisor::Impl {
 
     // The data directory a step creates must not exist yet (initdb, pg_basebackup want to make it), but its
     // parent must, owned by the user the step runs as.
-    void prepare_directory_for(const std::string& marker, const std::string& run_as, bool parent_only) {
-        const fs::path dir = fs::path(marker).parent_path();
-        const fs::path target = parent_only ? dir.parent_path() : dir;
-        fs::create_directories(target);
-        if (!run_as.empty()) chown_to(target, run_as);
+    static void prepare_parent_of(const fs::path& dir, const std::string& run_as) {
+        fs::create_directories(dir.parent_path());
+        if (!run_as.empty()) chown_to(dir.parent_path(), run_as);
     }
 
     static void chown_to(const fs::path& path, const std::string& user);
@@ -485,11 +485,27 @@ struct Supervisor::Impl {
             if (m.spec.command.env.count("WRITE_DB_URL")) {
                 m.spec.command.env["WRITE_DB_URL"] = url;
                 m.spec.command.env["READ_DB_URL"] = url;
-                say(m.spec.name + ": now writing to " + primary_name + "; restarting it");
-                request_stop(m, true);
+                to_repoint.push_back(m.spec.name);
             }
         say(state.failover);
         return {};
+    }
+
+    // Restarts the services that write to the database one at a time, each once the previous is healthy
+    // again, so the gateway always has an instance to send requests to.
+    void roll_repoint() {
+        if (!repointing.empty()) {
+            const Managed* m = find(repointing);
+            if (m && m->health() != Health::healthy) return;
+            repointing.clear();
+        }
+        if (to_repoint.empty()) return;
+        repointing = to_repoint.front();
+        to_repoint.erase(to_repoint.begin());
+        if (Managed* m = find(repointing)) {
+            say(m->spec.name + ": now writing to " + primary_name + "; restarting it");
+            request_stop(*m, true);
+        }
     }
 
     // ---- control requests ----------------------------------------------------------------------
@@ -738,6 +754,7 @@ struct Supervisor::Impl {
                 if (on_all_healthy && *on_all_healthy) (*on_all_healthy)(state);
             }
             watch_primary();
+            roll_repoint();
             watch_backup();
             publish();
             if (!stop_requested) poll_once(100ms);

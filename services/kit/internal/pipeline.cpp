@@ -131,8 +131,12 @@ Response kit_error(const ServerOptions& options, int status, std::string_view co
 
 void record_exchange(ThreadState& state, const ServerCore& core, const ExchangeRecord& r) {
     state.metrics.observe(r.method, r.route_id, r.route, r.status, r.seconds);
-    if (!core.options.access_log || !logging::enabled(logging::Level::info)) return;
-    logging::info("http request", {
+    // Probes and scrapes that succeed arrive every second or so from each health checker, load balancer and
+    // Prometheus: at info they would drown the requests that matter, so they log at debug.
+    const bool routine = r.status < 300 && (r.route == "/health" || r.route == "/ready" || r.route == "/metrics");
+    const auto level = routine ? logging::Level::debug : logging::Level::info;
+    if (!core.options.access_log || !logging::enabled(level)) return;
+    logging::log(level, "http request", {
                                       {"method", r.method},
                                       {"path", r.path},
                                       {"route", r.route},

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sys/stat.h>
 #include <thread>
 
@@ -24,17 +25,29 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+// Ten different free ports (the kernel may hand out the same free port twice in a row, and the stack file
+// refuses two parts on one port), none of them another's + 100 (where auth-2 listens).
 struct Ports {
-    int gateway = free_loopback_port();
-    int auth = free_loopback_port();  // auth-2 listens on auth + 100
-    int postgres = free_loopback_port();
-    int replica = free_loopback_port();
-    int redis = free_loopback_port();
-    int http = free_loopback_port();
-    int stats = free_loopback_port();
-    int prometheus = free_loopback_port();
-    int alertmanager = free_loopback_port();
-    int supervisor = free_loopback_port();
+    std::set<int> taken;
+    int distinct() {
+        for (;;) {
+            const int p = free_loopback_port();
+            if (!taken.count(p) && !taken.count(p + 100) && !taken.count(p - 100) && p + 100 < 65536) {
+                taken.insert(p);
+                return p;
+            }
+        }
+    }
+    int gateway = distinct();
+    int auth = distinct();  // auth-2 listens on auth + 100
+    int postgres = distinct();
+    int replica = distinct();
+    int redis = distinct();
+    int http = distinct();
+    int stats = distinct();
+    int prometheus = distinct();
+    int alertmanager = distinct();
+    int supervisor = distinct();
 };
 
 // A stack directory the unprivileged PostgreSQL user can enter (TempDir is 0700), with every port free.
@@ -300,6 +313,14 @@ TEST_CASE("up --profile production natively: replication, Prometheus scraping ev
     ::kill(primary, SIGSTOP);
     CHECK(eventually([&] { return (*service(stack.ps(), "postgres-replica"))["detail"] == "primary"; }, 40s));
     ::kill(primary, SIGCONT);
+    // The services restart one by one against the new primary; once all are back, writes go through.
+    CHECK(eventually(
+        [&] {
+            for (const auto& s : stack.ps()["services"])
+                if (s["health"] != "healthy" && s["health"] != "unavailable" && s["name"] != "postgres") return false;
+            return true;
+        },
+        60s));
     CHECK(eventually([&] { return login(stack.ports.http, "bob").find("Login successful") != std::string::npos; }, 30s));
     CHECK_THAT(register_user(stack.ports.http, "carol"), Contains("User registered successfully"));
     CHECK_THAT((*service(stack.ps(), "postgres"))["detail"].get<std::string>(), Contains("retired"));
