@@ -378,7 +378,6 @@ std::chrono::milliseconds Config::get_duration(std::string_view key) const {
     return parse_duration(*v);
 }
 
-namespace {
 std::string percent_encode(std::string_view s) {
     static constexpr char k_hex[] = "0123456789ABCDEF";
     std::string out;
@@ -393,7 +392,6 @@ std::string percent_encode(std::string_view s) {
     }
     return out;
 }
-}  // namespace
 
 std::string Config::write_db_url() const {
     if (auto url = get("WRITE_DB_URL")) return *url;

@@ -88,4 +88,8 @@ private:
 // "7d", "15m", "30s", "250ms", "1h30m", or a bare integer meaning seconds. Throws std::invalid_argument.
 std::chrono::milliseconds parse_duration(std::string_view text);
 
+// "a b/c" -> "a%20b%2Fc" (RFC 3986 unreserved characters kept): user names, passwords and database names
+// inside postgresql:// URLs.
+std::string percent_encode(std::string_view text);
+
 }  // namespace aaiti

@@ -2,25 +2,11 @@
 
 #include <pqxx/pqxx>
 
+#include "common/config.h"
 #include "common/error.h"
 #include "common/postgres.h"
 
 namespace aaiti::stack::native {
-
-std::string percent_encode(const std::string& text) {
-    static const char k_hex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(k_hex[c >> 4]);
-            out.push_back(k_hex[c & 0x0F]);
-        }
-    }
-    return out;
-}
 
 void bootstrap_database(const DatabaseBootstrap& b) {
     PostgresOptions options;

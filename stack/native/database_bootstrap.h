@@ -18,7 +18,4 @@ struct DatabaseBootstrap {
 // Throws UnavailableError when the server cannot be reached, DataError when a statement fails.
 void bootstrap_database(const DatabaseBootstrap& bootstrap);
 
-// "a b/c" -> "a%20b%2Fc": user names, passwords and database names inside a postgresql:// URL.
-std::string percent_encode(const std::string& text);
-
 }  // namespace aaiti::stack::native

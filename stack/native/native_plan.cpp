@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/config.h"
 #include "common/error.h"
 #include "stack/native/database_bootstrap.h"
 
@@ -158,55 +159,52 @@ struct Planner {
         return env;
     }
 
+    // Instance `i` of one of our HTTP services, listening on its host port; the caller adds what differs.
+    ProcessSpec instance_process(const Service& svc, int i, const std::string& probe_path) const {
+        const int port = instance_host_port(svc, i);
+        ProcessSpec p;
+        p.name = instance_names(svc)[static_cast<std::size_t>(i)];
+        p.ports = {port};
+        p.port_keys = {"services." + svc.name + ".port"};
+        p.probe = {ProbeKind::http, port, probe_path};
+        p.command = {{binary_of(svc), "--listen", loopback(port)}, service_environment(svc), ""};
+        return p;
+    }
+
     void add_services() {
-        std::vector<std::string> backends;  // what the gateway waits for
+        std::vector<std::string> backends;  // what the services wait for
         if (plan.uses_postgres) backends = {"postgres", "redis"};
         if (profiles.replica) backends.push_back("postgres-replica");
         std::vector<std::string> instances_before_gateway;
         for (const auto& svc : plan.stack.services) {
             if (svc.name == "gateway") continue;
-            const auto names = instance_names(svc);
             for (int i = 0; i < svc.replicas; ++i) {
-                const int port = instance_host_port(svc, i);
-                ProcessSpec p;
-                p.name = names[static_cast<std::size_t>(i)];
-                p.ports = {port};
-                p.port_keys = {"services." + svc.name + ".port"};
-                p.probe = {ProbeKind::http, port, "/ready"};
+                ProcessSpec p = instance_process(svc, i, "/ready");  // ready: its database answers
                 p.depends_on = backends;
-                p.command = {{binary_of(svc), "--listen", loopback(port)}, service_environment(svc), ""};
-                plan.processes.push_back(p);
                 instances_before_gateway.push_back(p.name);
+                plan.processes.push_back(std::move(p));
             }
         }
         const Service& gw = plan.stack.gateway();
-        const auto names = instance_names(gw);
         for (int i = 0; i < gw.replicas; ++i) {
-            const int port = instance_host_port(gw, i);
-            ProcessSpec p;
-            p.name = names[static_cast<std::size_t>(i)];
-            p.ports = {port};
-            p.port_keys = {"services.gateway.port"};
-            p.probe = {ProbeKind::http, port, "/health"};
+            ProcessSpec p = instance_process(gw, i, "/health");
             p.depends_on = instances_before_gateway;
             if (plan.uses_postgres) p.depends_on.push_back("redis");
-            std::vector<std::string> argv = {tools.gateway, "--listen", loopback(port)};
             // Every service of the stack file is routed, the ones with no native form too: their clients get the
             // gateway's 503 (upstream down) rather than a 404 that would hide what is missing.
             for (const auto& other : full.services)
                 if (other.name != "gateway" && !other.route_prefix.empty()) {
-                    Service routed = other;
-                    if (const Service* running = plan.stack.find_service(other.name)) routed = *running;
-                    argv.push_back("--route");
-                    argv.push_back(other.route_prefix + "=" + upstreams_of(routed));
+                    const Service* running = plan.stack.find_service(other.name);
+                    p.command.argv.push_back("--route");
+                    p.command.argv.push_back(other.route_prefix + "=" + upstreams_of(running ? *running : other));
                 }
-            p.command = {argv, service_environment(gw), ""};
-            plan.processes.push_back(p);
+            plan.processes.push_back(std::move(p));
         }
     }
 
     std::string binary_of(const Service& svc) const {
         if (svc.name == "auth") return tools.auth;
+        if (svc.name == "gateway") return tools.gateway;
         // Another service of ours built from this tree sits beside aaiti-auth.
         const auto slash = tools.auth.rfind('/');
         return tools.auth.substr(0, slash + 1) + "aaiti-" + svc.name;
