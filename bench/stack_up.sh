@@ -26,17 +26,24 @@ fi
 
 bench_init
 chmod 755 "$work"  # PostgreSQL runs as the unprivileged "postgres" user and must reach its data
+# Ten different free ports (the kernel may hand out one twice), none another's + 100 (auth-2's port).
+ports=()
+while [ ${#ports[@]} -lt 10 ]; do
+  p=$(free_port)
+  case " ${ports[*]} " in *" $p "*|*" $((p + 100)) "*|*" $((p - 100)) "*) continue ;; esac
+  ports+=("$p")
+done
 cat > "$work/aaiti.yaml" <<YAML
 services:
-  gateway: {port: $(free_port)}
-  auth: {port: $(free_port), replicas: 2}
-database: {port: $(free_port), replica: {port: $(free_port)}}
-redis: {port: $(free_port)}
-load_balancer: {http_port: $(free_port), stats_port: $(free_port)}
+  gateway: {port: ${ports[0]}}
+  auth: {port: ${ports[1]}, replicas: 2}
+database: {port: ${ports[2]}, replica: {port: ${ports[3]}}}
+redis: {port: ${ports[4]}}
+load_balancer: {http_port: ${ports[5]}, stats_port: ${ports[6]}}
 monitoring:
-  prometheus: {port: $(free_port)}
-  alertmanager: {port: $(free_port)}
-  supervisor: {port: $(free_port)}
+  prometheus: {port: ${ports[7]}}
+  alertmanager: {port: ${ports[8]}}
+  supervisor: {port: ${ports[9]}}
 YAML
 ctl() { "$aaitictl" --config "$work/aaiti.yaml" "$@"; }
 bench_stop() { ctl down >/dev/null 2>&1 || true; }

@@ -5,7 +5,7 @@
 namespace aaiti::stack::native {
 namespace {
 
-constexpr std::chrono::milliseconds k_fast_interval{200};
+constexpr std::chrono::milliseconds k_fast_interval{50};  // loopback probes are cheap; each step of the start waits on one
 constexpr std::chrono::milliseconds k_steady_interval{1000};
 constexpr std::chrono::milliseconds k_timeout{1000};
 

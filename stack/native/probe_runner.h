@@ -1,6 +1,6 @@
 #pragma once
 // Probes one process on its own thread, so a hung server never delays the supervisor's loop or the
-// other probes: every 200 ms while it is coming up, every second once it has answered.
+// other probes: every 50 ms while it is coming up, every second once it has answered.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>

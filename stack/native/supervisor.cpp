@@ -757,7 +757,8 @@ struct Supervisor::Impl {
             roll_repoint();
             watch_backup();
             publish();
-            if (!stop_requested) poll_once(100ms);
+            // Probe results arrive on other threads without waking the loop: look often while starting.
+            if (!stop_requested) poll_once(all_healthy_once ? 100ms : 20ms);
         }
         stop_everything();
         say(start_failed ? "stopped after a failed start" : "stopped");
