@@ -336,6 +336,14 @@ TEST_CASE("up --profile production natively: replication, Prometheus scraping ev
     CHECK(roles[0]["role"] == "replica");
     CHECK(roles[1]["role"] == "primary");
     CHECK_THAT(login(stack.ports.http, "carol"), Contains("Login successful"));
+
+    // And back on request: db promote waits until the services run against the new primary again.
+    const auto promote = stack.aaitictl({"db", "promote", "-o", "json"});
+    INFO(promote.out << promote.err);
+    REQUIRE(promote.exit_code == 0);
+    CHECK(json::parse(promote.out)["primary"] == "postgres");
+    CHECK_THAT(login(stack.ports.http, "carol"), Contains("Login successful"));
+    CHECK(stack.aaitictl({"db", "promote"}).exit_code == 69);  // no replica left to promote
     const auto last = pids_of(stack.ps());
     REQUIRE(stack.aaitictl({"down"}).exit_code == 0);
     CHECK(all_gone(last, 1s));
