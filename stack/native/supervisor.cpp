@@ -22,6 +22,7 @@
 #include "stack/cron_schedule.h"
 #include "stack/native/child_process.h"
 #include "stack/native/database_status.h"
+#include "stack/native/log_file.h"
 #include "stack/native/metrics_listener.h"
 #include "stack/native/probe_runner.h"
 #include "stack/native/supervisor_control.h"
@@ -49,12 +50,6 @@ std::string describe_exit(int status) {
     return "stopped";
 }
 
-int open_log(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (fd < 0) throw IoError("up: cannot open " + path + ": " + std::strerror(errno));
-    return fd;
-}
-
 void write_all(int fd, const std::string& text) {
     std::size_t done = 0;
     while (done < text.size()) {
@@ -73,7 +68,7 @@ struct Managed {
     pid_t pid = 0;
     int out_fd = -1;
     std::string partial;  // an incomplete output line
-    int log_fd = -1;
+    std::unique_ptr<LogFile> log;
     std::size_t setup_index = 0;
     int restarts = 0;
     int crashes_in_a_row = 0;
@@ -104,7 +99,7 @@ struct BackupJob {
     pid_t pid = 0;
     int out_fd = -1;
     std::string partial;
-    int log_fd = -1;
+    std::unique_ptr<LogFile> log;
     enum class Step { list, create, prune } step = Step::create;
     std::string listing;  // `backup list -o json` output, read at start
     std::optional<std::chrono::system_clock::time_point> last_success;
@@ -137,7 +132,7 @@ struct Supervisor::Impl {
     int control_fd = -1;
     std::string control_pending;
     std::optional<MetricsListener> metrics;
-    int all_log_fd = -1;
+    std::unique_ptr<LogFile> all_log;
     std::size_t name_width = 8;
     SupervisorState state;
     std::string last_written;
@@ -165,11 +160,11 @@ struct Supervisor::Impl {
         return "\033[" + std::to_string(color) + "m" + padded + " |\033[0m ";
     }
 
-    void emit_line(const std::string& name, int own_log, const std::string& line) {
-        if (own_log >= 0) write_all(own_log, line + "\n");
+    void emit_line(const std::string& name, LogFile* own_log, const std::string& line) {
+        if (own_log) own_log->write(line + "\n");
         std::string plain = name;
         plain.resize(std::max(name_width, name.size()), ' ');
-        write_all(all_log_fd, plain + " | " + line + "\n");
+        all_log->write(plain + " | " + line + "\n");
         if (options.echo_logs) std::cout << prefix(name) << line << '\n' << std::flush;
     }
 
@@ -178,11 +173,11 @@ struct Supervisor::Impl {
         std::cerr << (options.echo_logs ? prefix("aaitictl") : utc_now_text() + " ") << message << '\n' << std::flush;
         std::string plain = "aaitictl";
         plain.resize(std::max(name_width, plain.size()), ' ');
-        write_all(all_log_fd, plain + " | " + message + "\n");
+        all_log->write(plain + " | " + message + "\n");
     }
 
     // Reads what is there; returns false at end of file.
-    bool pump(const std::string& name, int fd, std::string& partial, int own_log) {
+    bool pump(const std::string& name, int fd, std::string& partial, LogFile* own_log) {
         char buf[8192];
         for (;;) {
             const ssize_t n = ::read(fd, buf, sizeof buf);
@@ -280,7 +275,7 @@ struct Supervisor::Impl {
     // ---- exits ---------------------------------------------------------------------------------
     void on_exit(Managed& m, int status) {
         if (m.out_fd >= 0) {
-            pump(m.spec.name, m.out_fd, m.partial, m.log_fd);
+            pump(m.spec.name, m.out_fd, m.partial, m.log.get());
             ::close(m.out_fd);
             m.out_fd = -1;
         }
@@ -529,7 +524,7 @@ struct Supervisor::Impl {
         if (plan.backup_schedule.empty()) return;
         backup.schedule = CronSchedule::parse(plan.backup_schedule);
         backup.next_run = backup.schedule->next_after(std::chrono::system_clock::now());
-        backup.log_fd = open_log(options.layout.logs() + "/backup.log");
+        backup.log = std::make_unique<LogFile>(options.layout.logs() + "/backup.log");
         state.backup_schedule = plan.backup_schedule;
         state.backup_next_run = utc_text(backup.next_run);
         // What the repository already holds, so the backup-age metric is right from the start.
@@ -556,7 +551,7 @@ struct Supervisor::Impl {
 
     void drain_backup_output() {
         if (backup.step != BackupJob::Step::list) {
-            pump("backup", backup.out_fd, backup.partial, backup.log_fd);
+            pump("backup", backup.out_fd, backup.partial, backup.log.get());
             return;
         }
         char buf[8192];
@@ -684,7 +679,7 @@ struct Supervisor::Impl {
         if (backup.out_fd >= 0) fds.push_back({backup.out_fd, POLLIN, 0});
         ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
         for (auto& m : processes)
-            if (m.out_fd >= 0) pump(m.spec.name, m.out_fd, m.partial, m.log_fd);
+            if (m.out_fd >= 0) pump(m.spec.name, m.out_fd, m.partial, m.log.get());
         if (backup.out_fd >= 0) drain_backup_output();
         read_signals();
         reap();
@@ -722,11 +717,11 @@ struct Supervisor::Impl {
         started = Clock::now();
         fs::create_directories(options.layout.logs());
         fs::create_directories(options.layout.data());
-        all_log_fd = open_log(options.layout.logs() + "/all.log");
+        all_log = std::make_unique<LogFile>(options.layout.logs() + "/all.log");
         for (const auto& spec : plan.processes) {
             Managed m;
             m.spec = spec;
-            m.log_fd = open_log(options.layout.logs() + "/" + spec.name + ".log");
+            m.log = std::make_unique<LogFile>(options.layout.logs() + "/" + spec.name + ".log");
             name_width = std::max(name_width, spec.name.size());
             if (spec.is_database_primary) primary_name = spec.name;
             processes.push_back(std::move(m));
