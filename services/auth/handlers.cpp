@@ -160,22 +160,36 @@ struct AuthService::Impl {
     // The caller of a protected route: a valid access token whose session is still live (checked on
     // the primary, so a logout is effective at once). Returns the claims or the 401 to send.
     std::variant<jwt::Claims, Response> authenticate(const Request& r) {
+        auto token = bearer_token(r);
+        if (!token) return unauthorized(r, "missing bearer token (Authorization: Bearer <token>)");
+        return check_access_token(r, *token);
+    }
+
+    static std::optional<std::string_view> bearer_token(const Request& r) {
         const auto header = r.header("Authorization");
-        if (header.size() < 7 || lower_ascii(std::string(header.substr(0, 7))) != "bearer ")
-            return unauthorized(r, "missing bearer token (Authorization: Bearer <token>)");
+        if (header.size() < 7 || lower_ascii(std::string(header.substr(0, 7))) != "bearer ") return std::nullopt;
         auto token = header.substr(7);
         while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-        return check_access_token(r, token);
+        return token;
     }
 
     std::variant<jwt::Claims, Response> check_access_token(const Request& r, std::string_view token) {
+        auto claims = verify_access_token(r, token);
+        if (const auto* c = std::get_if<jwt::Claims>(&claims); c && !store->session_active(c->sid, jwt::unix_now()))
+            return session_gone(r);
+        return claims;
+    }
+
+    // Signature, expiry and type only: the caller checks the session (check_access_token, or session_user).
+    std::variant<jwt::Claims, Response> verify_access_token(const Request& r, std::string_view token) {
         const auto result = jwt::verify(token, keys, jwt::unix_now());
         if (!result.ok()) return unauthorized(r, "invalid token: " + std::string(jwt::to_string(result.status)));
         if (result.claims.typ != "access") return unauthorized(r, "invalid token: not an access token");
-        if (result.claims.sid.empty() || !store->session_active(result.claims.sid, jwt::unix_now()))
-            return unauthorized(r, "session revoked or expired; sign in again");
+        if (result.claims.sid.empty()) return session_gone(r);
         return result.claims;
     }
+
+    Response session_gone(const Request& r) { return unauthorized(r, "session revoked or expired; sign in again"); }
 
     std::variant<jwt::Claims, Response> authenticate_admin(const Request& r) {
         auto caller = authenticate(r);
@@ -360,13 +374,15 @@ struct AuthService::Impl {
                              {"expiresAt", format_utc(c.exp)}});
     }
 
+    // The busiest authenticated route: the session check and the read in one query on the primary.
     Response get_profile(const Request& r) {
-        auto caller = authenticate(r);
+        const auto token = bearer_token(r);
+        if (!token) return unauthorized(r, "missing bearer token (Authorization: Bearer <token>)");
+        auto caller = verify_access_token(r, *token);
         if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
         const auto& c = std::get<jwt::Claims>(caller);
-        auto user = store->user_by_id(c.sub, Read::replica);
-        if (!user) user = store->user_by_id(c.sub, Read::primary);  // the replica may not have it yet
-        if (!user) return error(r, 404, "not_found", "the account no longer exists");
+        const auto user = store->session_user(c.sid, c.sub, jwt::unix_now());
+        if (!user) return session_gone(r);  // revoked, expired, or the account was deleted with its sessions
         return ok_json(200, {{"user", user_json(*user)}});
     }
 

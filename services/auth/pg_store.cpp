@@ -219,6 +219,16 @@ public:
         });
     }
 
+    std::optional<User> session_user(const std::string& sid, const std::string& user_id, std::int64_t now) override {
+        if (!valid_id(user_id)) return std::nullopt;
+        return in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
+            return first_user(tx.exec_params(std::string(k_user_columns) +
+                                                 "WHERE id = $2 AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = $1 AND "
+                                                 "s.user_id = users.id AND s.revoked_at IS NULL AND s.expires_at > $3)",
+                                             sid, user_id, now));
+        });
+    }
+
     bool revoke_session(const std::string& sid, const std::string& reason, std::int64_t now) override {
         return in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
             return tx.exec_params(

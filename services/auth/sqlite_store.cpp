@@ -227,6 +227,17 @@ public:
         return st.executeStep();
     }
 
+    std::optional<User> session_user(const std::string& sid, const std::string& user_id, std::int64_t now) override {
+        std::lock_guard lock(mutex_);
+        SQLite::Statement st(db_, std::string(k_user_columns) +
+                                      "WHERE id = ? AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = ? AND s.user_id = users.id "
+                                      "AND s.revoked_at IS NULL AND s.expires_at > ?)");
+        st.bind(1, user_id);
+        st.bind(2, sid);
+        st.bind(3, static_cast<int64_t>(now));
+        return one_user(st);
+    }
+
     bool revoke_session(const std::string& sid, const std::string& reason, std::int64_t now) override {
         std::lock_guard lock(mutex_);
         SQLite::Statement st(db_,

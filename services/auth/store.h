@@ -78,6 +78,9 @@ public:
                                     const std::string& new_jti, std::int64_t now, std::int64_t expires_at) = 0;
     // Live (not revoked, not expired) on the primary.
     virtual bool session_active(const std::string& sid, std::int64_t now) = 0;
+    // The user of session `sid` when it is live and belongs to `user_id`, in one query on the primary (the
+    // profile path: the session check and the read that follows it in one round trip); nullopt otherwise.
+    virtual std::optional<User> session_user(const std::string& sid, const std::string& user_id, std::int64_t now) = 0;
     // True when it was live.
     virtual bool revoke_session(const std::string& sid, const std::string& reason, std::int64_t now) = 0;
     // The sids that were live and are now revoked.

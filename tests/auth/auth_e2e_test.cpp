@@ -332,7 +332,7 @@ TEST_CASE("on PostgreSQL with READ_DB_URL on the streaming replica, reads come f
     register_user(auth, "heidi", k_password);
     REQUIRE(run_set_role(env, "grace", "admin").exit_code == 0);
     const std::string admin = login(auth, "grace", k_password)["token"];
-    // Profile reads may use the replica; the service falls back to the primary if it lags.
+    // The profile is read with its session check, in one query on the primary.
     CHECK(auth.call("GET", "/api/auth/profile", std::nullopt, admin).status == 200);
 
     // The user list is served from the replica: poll until it has caught up with both accounts.

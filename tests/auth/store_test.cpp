@@ -40,6 +40,11 @@ void exercise(Store& store) {
     store.create_session(sid, alice.id, "jti-1", 1000, 5000);
     CHECK(store.session_active(sid, 1001));
     CHECK_FALSE(store.session_active(sid, 5000));  // expired
+    CHECK(store.session_user(sid, alice.id, 1001).value().username == "Alice");
+    CHECK_FALSE(store.session_user(sid, alice.id, 5000));                // expired
+    CHECK_FALSE(store.session_user(sid, make_user("x").id, 1001));       // someone else's session
+    CHECK_FALSE(store.session_user("no-such-session", alice.id, 1001));
+    CHECK_FALSE(store.session_user(sid, "not-a-uuid", 1001));
     CHECK(store.rotate_session(sid, alice.id, "jti-1", "jti-2", 1002, 6000) == Rotation::rotated);
     CHECK(store.rotate_session(sid, alice.id, "jti-1", "jti-3", 1003, 6000) == Rotation::reused);
     CHECK(store.rotate_session(sid, make_user("x").id, "jti-2", "jti-3", 1003, 6000) == Rotation::missing);
@@ -47,6 +52,7 @@ void exercise(Store& store) {
     CHECK_FALSE(store.revoke_session(sid, "logout", 1004));
     CHECK(store.rotate_session(sid, alice.id, "jti-2", "jti-3", 1005, 6000) == Rotation::revoked);
     CHECK_FALSE(store.session_active(sid, 1005));
+    CHECK_FALSE(store.session_user(sid, alice.id, 1005));  // revoked
     store.create_session("s-a", alice.id, "j", 1000, 9000);
     store.create_session("s-b", alice.id, "j", 1000, 9000);
     auto revoked = store.revoke_user_sessions(alice.id, "password_change", 1006);
