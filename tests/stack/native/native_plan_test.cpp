@@ -1,0 +1,130 @@
+// What the native runtime would run, without running it: processes, order, ports, probes and what has no
+// native form, for the embedded default and the production profile; and the roles after a failover.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "stack/native/native_plan.h"
+#include "stack/stack_defaults.h"
+#include "tests/support/temp_dir.h"
+
+using Catch::Matchers::Contains;
+
+namespace aaiti::test {
+namespace {
+
+using namespace aaiti::stack;
+using namespace aaiti::stack::native;
+
+struct Planned {
+    TempDir dir{"aaiti-plan"};
+    StateLayout layout{(dir / ".aaiti").string()};
+    Toolchain tools{"/bin/aaitictl", "/bin/aaiti-auth", "/bin/aaiti-gateway", "/pg/bin", "/bin/redis-server", "/sbin/haproxy",
+                    "/bin/prometheus", "/bin/prometheus-alertmanager", "postgres"};
+    NativeSecrets secrets{"db-pw", "repl-pw", "/s/jwt_secret"};
+
+    NativePlan plan(const std::vector<Profile>& profiles) const {
+        return plan_native_stack(default_stack(dir.path().string()), profiles.empty() ? ProfileSelection{} : ProfileSelection::from(profiles),
+                                 layout, tools, secrets);
+    }
+};
+
+std::vector<std::string> names(const NativePlan& plan) {
+    std::vector<std::string> out;
+    for (const auto& p : plan.processes) out.push_back(p.name);
+    return out;
+}
+
+const ProcessSpec& process(const NativePlan& plan, const std::string& name) {
+    for (const auto& p : plan.processes)
+        if (p.name == name) return p;
+    FAIL("no process " << name);
+    throw std::logic_error("unreachable");
+}
+
+std::size_t position(const NativePlan& plan, const std::string& name) {
+    const auto n = names(plan);
+    return static_cast<std::size_t>(std::find(n.begin(), n.end(), name) - n.begin());
+}
+
+}  // namespace
+
+TEST_CASE("native plan: the embedded default is one auth on SQLite and the gateway, nothing else") {
+    const Planned p;
+    const NativePlan plan = p.plan({});
+    CHECK(names(plan) == std::vector<std::string>{"auth", "gateway"});
+    CHECK_FALSE(plan.uses_postgres);
+    const auto& auth = process(plan, "auth");
+    CHECK(auth.command.env.at("SQLITE_DB_PATH") == p.layout.data() + "/auth.sqlite");
+    CHECK(auth.command.env.count("WRITE_DB_URL") == 0);
+    CHECK(auth.command.env.at("REDIS_URL").empty());  // no Redis: the gateway limits locally
+    CHECK(auth.command.run_as.empty());
+    CHECK(auth.probe.path == "/ready");
+    const auto& gateway = process(plan, "gateway");
+    CHECK(gateway.depends_on == std::vector<std::string>{"auth"});
+    CHECK(gateway.command.env.count("WRITE_DB_URL") == 0);
+    // Every route of the stack file, the ones with no native form too (they answer 503, not 404).
+    const auto& argv = gateway.command.argv;
+    CHECK(std::find(argv.begin(), argv.end(), "/api/auth=http://127.0.0.1:3001") != argv.end());
+    CHECK(std::find(argv.begin(), argv.end(), "/api/trading=http://127.0.0.1:3002") != argv.end());
+    CHECK(plan.backup_schedule.empty());
+    CHECK(plan.config_files.empty());
+}
+
+TEST_CASE("native plan: production runs nine processes in dependency order and names what it cannot run") {
+    const Planned p;
+    const NativePlan plan = p.plan({Profile::production});
+    auto n = names(plan);
+    std::sort(n.begin(), n.end());
+    CHECK(n == std::vector<std::string>{"alertmanager", "auth-1", "auth-2", "gateway", "haproxy", "postgres", "postgres-replica",
+                                        "prometheus", "redis"});
+    for (const auto& proc : plan.processes)
+        for (const auto& dep : proc.depends_on) CHECK(position(plan, dep) < position(plan, proc.name));  // a valid start order
+
+    const auto& primary = process(plan, "postgres");
+    CHECK(primary.is_database_primary);
+    CHECK(primary.command.run_as == "postgres");
+    CHECK(primary.stop_signal == SIGINT);
+    REQUIRE(primary.setup.size() == 1);
+    CHECK_THAT(primary.setup[0].command.argv.front(), Contains("initdb"));
+    for (const auto& arg : primary.setup[0].command.argv) CHECK(arg.find("db-pw") == std::string::npos);  // never on a command line
+    CHECK(primary.setup[0].input_text == "db-pw\n");
+    const auto& replica = process(plan, "postgres-replica");
+    CHECK(replica.is_database_replica);
+    CHECK(replica.depends_on == std::vector<std::string>{"postgres"});
+    CHECK_THAT(replica.setup.back().command.argv.front(), Contains("pg_basebackup"));
+
+    const auto& auth2 = process(plan, "auth-2");
+    CHECK(auth2.ports == std::vector<int>{3101});
+    CHECK(auth2.port_keys == std::vector<std::string>{"services.auth.port"});
+    CHECK_THAT(auth2.command.env.at("WRITE_DB_URL"), Contains("@127.0.0.1:5432/aaiti"));
+    CHECK_THAT(auth2.command.env.at("READ_DB_URL"), Contains("@127.0.0.1:5433/aaiti"));
+    CHECK(process(plan, "gateway").command.env.count("WRITE_DB_URL") == 0);  // it keeps no data
+    CHECK(position(plan, "prometheus") == plan.processes.size() - 1);      // last: its first scrape finds all up
+
+    std::vector<std::string> unavailable;
+    for (const auto& u : plan.unavailable) unavailable.push_back(u.name);
+    for (const char* name : {"grafana", "jaeger", "trading", "users"})
+        CHECK(std::find(unavailable.begin(), unavailable.end(), name) != unavailable.end());
+    CHECK(plan.backup_schedule == "0 3 * * *");
+    CHECK(plan.config_files.size() == 4);  // haproxy.cfg, alertmanager.yml, prometheus.yml, alert-rules.yml
+}
+
+TEST_CASE("native plan: after a failover the promoted node is the primary and the other is rebuilt to follow it") {
+    const Planned p;
+    std::filesystem::create_directories(p.layout.postgres() + "/primary");  // the old primary's data is there
+    write_primary_node(p.layout, "postgres-replica");
+    const NativePlan plan = p.plan({Profile::replica});
+    CHECK(plan.primary_port == 5433);
+    CHECK(process(plan, "postgres-replica").is_database_primary);
+    const auto& old = process(plan, "postgres");
+    CHECK(old.is_database_replica);
+    CHECK(old.depends_on == std::vector<std::string>{"postgres-replica"});
+    REQUIRE(old.setup.size() == 2);
+    CHECK(old.setup[0].command.argv.front() == "/bin/rm");  // its data cannot follow: copied afresh
+    CHECK(old.setup[1].done_marker == p.layout.postgres() + "/primary/standby.signal");
+    CHECK_THAT(process(plan, "auth-1").command.env.at("WRITE_DB_URL"), Contains("@127.0.0.1:5433/"));
+}
+
+}  // namespace aaiti::test
