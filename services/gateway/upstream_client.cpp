@@ -154,6 +154,8 @@ asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t ind
                 res.headers.add(std::string(name), std::string(sv(field.value())));
             }
             res.body = std::move(msg.body());
+            // A HEAD reply has no body but announces the GET's length: pass that on, not 0.
+            if (head_request && parser.content_length()) res.head_content_length = static_cast<std::size_t>(*parser.content_length());
             result.kind = ExchangeResult::Kind::response;
             if (parser.keep_alive()) {
                 conn->stream.expires_never();

@@ -1,6 +1,8 @@
 #pragma once
 // The response a handler returns. The kit adds Content-Length, Date, X-Request-Id, traceparent,
 // Connection and the security headers; a handler sets status, body, content type and its own headers.
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +18,9 @@ struct Response {
     std::string content_type{k_json_content_type};
     Headers headers;  // extra fields; a handler's Cache-Control (etc.) wins over the kit's default
     std::string body;
+    // For a HEAD request answered without computing the body (a proxy relaying an upstream's HEAD reply):
+    // the Content-Length the GET would have. Unset: body.size().
+    std::optional<std::size_t> head_content_length;
 
     static Response json(int status, std::string body);
     static Response text(int status, std::string body);

@@ -183,6 +183,17 @@ TEST_CASE("a chunked request body reaches the upstream with Content-Length; an H
     CHECK(r10->body == "a");
 }
 
+TEST_CASE("HEAD is proxied: the upstream's Content-Length comes back, and no body") {
+    TestUpstream up("a");
+    Gateway gw(test_gateway_options({route("/api/svc", {&up})}));
+    gw.start();
+    const auto head = http(gw.port(), "HEAD", "/api/svc/name");
+    CHECK(head.status == 200);
+    CHECK(head.body.empty());
+    CHECK(head.header("Content-Length") == "1");  // GET /api/svc/name answers "a"
+    CHECK(http(gw.port(), "GET", "/api/svc/name").body == "a");  // and the connection pool is still in order
+}
+
 TEST_CASE("an upstream that answers garbage or hangs up mid-response gives 502, and the gateway keeps serving") {
     std::string answer;
     SECTION("garbage") { answer = "THIS IS NOT HTTP\r\n\r\n"; }

@@ -80,7 +80,7 @@ bool serialize_head(const Response& res, const ResponseContext& ctx, std::string
     if (!bodiless_status) {
         if (!res.content_type.empty() && safe_field(res.content_type)) append_field(out, "Content-Type", res.content_type);
         out += "Content-Length: ";
-        append_number(out, res.body.size());
+        append_number(out, ctx.head_request && res.head_content_length ? *res.head_content_length : res.body.size());
         out += "\r\n";
     }
     append_field(out, "Date", ctx.date);
