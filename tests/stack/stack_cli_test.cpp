@@ -16,41 +16,32 @@ namespace {
 
 namespace fs = std::filesystem;
 
-ProcessResult aaitictl(const std::vector<std::string>& args, const fs::path& cwd) {
-    std::vector<std::string> argv = {binary_path("aaitictl")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ProcessOptions o;
-    o.working_dir = cwd.string();
-    o.inherit_environment = false;  // no stray DB_*, LOG_* of whoever runs the tests
-    return run_process(argv, o);
-}
-
 TEST_CASE("init writes the defaults, refuses to overwrite without --force, and the file loads back") {
     TempDir dir("stack-init");
-    const auto first = aaitictl({"init"}, dir.path());
+    const auto first = run_aaitictl({"init"}, dir.path());
     INFO(first.err);
     REQUIRE(first.exit_code == 0);
     CHECK_THAT(first.out, Contains("wrote aaiti.yaml"));
     CHECK(stack::load_stack_file((dir / "aaiti.yaml").string()) == stack::default_stack(dir.path().string()));
 
-    const auto again = aaitictl({"init"}, dir.path());
+    const auto again = run_aaitictl({"init"}, dir.path());
     CHECK(again.exit_code == 1);
     CHECK_THAT(again.err, Contains("already exists") && Contains("--force"));
 
-    const auto forced = aaitictl({"init", "--force", "-o", "json"}, dir.path());
+    const auto forced = run_aaitictl({"init", "--force", "-o", "json"}, dir.path());
     REQUIRE(forced.exit_code == 0);
     const auto json = nlohmann::json::parse(forced.out);
     CHECK(json["overwritten"] == true);
 
     fs::create_directories(dir / "site");
-    CHECK(aaitictl({"init", "site"}, dir.path()).exit_code == 0);
+    CHECK(run_aaitictl({"init", "site"}, dir.path()).exit_code == 0);
     CHECK(fs::exists(dir / "site" / "aaiti.yaml"));
 }
 
 TEST_CASE("compose generate writes every file of the stack into --out") {
     TempDir dir("stack-cli-gen");
-    REQUIRE(aaitictl({"init"}, dir.path()).exit_code == 0);
-    const auto r = aaitictl({"compose", "generate", "--profile", "production", "--out", "deploy", "-o", "json"}, dir.path());
+    REQUIRE(run_aaitictl({"init"}, dir.path()).exit_code == 0);
+    const auto r = run_aaitictl({"compose", "generate", "--profile", "production", "--out", "deploy", "-o", "json"}, dir.path());
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     const auto json = nlohmann::json::parse(r.out);
@@ -60,7 +51,7 @@ TEST_CASE("compose generate writes every file of the stack into --out") {
         INFO(f);
         CHECK(fs::exists(dir / "deploy" / f));
     }
-    const auto table = aaitictl({"compose", "generate", "-d", "other", "--profile", "replica"}, dir.path());
+    const auto table = run_aaitictl({"compose", "generate", "-d", "other", "--profile", "replica"}, dir.path());
     REQUIRE(table.exit_code == 0);
     CHECK_THAT(table.out, Contains("other/docker-compose.yml"));
     CHECK(!fs::exists(dir / "other" / "haproxy"));
@@ -69,9 +60,9 @@ TEST_CASE("compose generate writes every file of the stack into --out") {
 TEST_CASE("compose generate reads the stack file named by --config and resolves its paths from there") {
     TempDir dir("stack-cli-config");
     fs::create_directories(dir / "site");
-    REQUIRE(aaitictl({"--config", "site/aaiti.yaml", "init"}, dir.path()).exit_code == 0);
+    REQUIRE(run_aaitictl({"--config", "site/aaiti.yaml", "init"}, dir.path()).exit_code == 0);
     REQUIRE(fs::exists(dir / "site" / "aaiti.yaml"));
-    const auto r = aaitictl({"--config", "site/aaiti.yaml", "compose", "generate", "--out", "out", "--profile", "replica"}, dir.path());
+    const auto r = run_aaitictl({"--config", "site/aaiti.yaml", "compose", "generate", "--out", "out", "--profile", "replica"}, dir.path());
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     const std::string compose = read_text_file(dir / "out" / "docker-compose.yml");
@@ -82,7 +73,7 @@ TEST_CASE("compose generate reads the stack file named by --config and resolves 
 TEST_CASE("compose generate names the key and line of a broken stack file and exits 78") {
     TempDir dir("stack-cli-bad");
     dir.write_file("aaiti.yaml", "# my stack\nservices:\n  auth:\n    replicas: two\n");
-    const auto r = aaitictl({"compose", "generate"}, dir.path());
+    const auto r = run_aaitictl({"compose", "generate"}, dir.path());
     CHECK(r.exit_code == 78);
     CHECK_THAT(r.err, Contains("aaiti.yaml:4: services.auth.replicas: expected an integer from 1 to 16, got \"two\""));
     CHECK(!fs::exists(dir / "deploy"));
@@ -90,7 +81,7 @@ TEST_CASE("compose generate names the key and line of a broken stack file and ex
 
 TEST_CASE("compose generate rejects an unknown profile as a usage error") {
     TempDir dir("stack-cli-usage");
-    const auto r = aaitictl({"compose", "generate", "--profile", "staging"}, dir.path());
+    const auto r = run_aaitictl({"compose", "generate", "--profile", "staging"}, dir.path());
     CHECK(r.exit_code == 64);
 }
 

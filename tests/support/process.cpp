@@ -371,6 +371,15 @@ ProcessResult ChildProcess::stop(std::chrono::milliseconds grace) {
     return *r;
 }
 
+ProcessResult run_aaitictl(const std::vector<std::string>& args, const std::filesystem::path& working_dir) {
+    std::vector<std::string> argv = {binary_path("aaitictl")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ProcessOptions o;
+    o.working_dir = working_dir.string();
+    o.inherit_environment = false;
+    return run_process(argv, o);
+}
+
 std::string binary_path(const std::string& name) {
     const char* build = std::getenv("AAITI_BUILD_DIR");
     if (build == nullptr || *build == '\0') {

@@ -1,6 +1,7 @@
 #pragma once
 // Running our binaries (and helper peers) from tests as a user would: argv in, exit code and output out.
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -81,6 +82,10 @@ private:
 // Absolute path of one of our built executables ("aaitictl", "aaiti-gateway", ...) under $AAITI_BUILD_DIR.
 // Throws std::runtime_error naming the build command when it is not built.
 std::string binary_path(const std::string& name);
+
+// Our aaitictl with `args`, run to completion in `working_dir` with nothing of the test runner's environment
+// but PATH (a stray DB_PASSWORD, LOG_* or NO_COLOR would change what is tested).
+ProcessResult run_aaitictl(const std::vector<std::string>& args, const std::filesystem::path& working_dir);
 
 // $AAITI_SOURCE_DIR/<relative> (e.g. "tests/support/http_peer.py"); throws if the variable is unset.
 std::string source_path(const std::string& relative);

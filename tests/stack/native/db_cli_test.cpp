@@ -17,15 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-ProcessResult aaitictl(const std::vector<std::string>& args, const fs::path& cwd) {
-    std::vector<std::string> argv = {binary_path("aaitictl")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ProcessOptions o;
-    o.working_dir = cwd.string();
-    o.inherit_environment = false;  // no stray DB_PASSWORD, LOG_* of whoever runs the tests
-    return run_process(argv, o);
-}
-
 // A stack file whose database is the given ports, as the fixture's superuser (trust authentication).
 void write_stack_file(const TempDir& dir, int port, int replica_port) {
     dir.write_file("aaiti.yaml", "database: {user: \"postgres\", name: \"postgres\", port: " + std::to_string(port) +
@@ -35,7 +26,7 @@ void write_stack_file(const TempDir& dir, int port, int replica_port) {
 TEST_CASE("db status -o json shows the fixture's primary streaming to its replica", "[e2e]") {
     TempDir dir("db-status");
     write_stack_file(dir, test_servers().pg_port, test_servers().pg_replica_port);
-    const auto r = aaitictl({"db", "status", "-o", "json"}, dir.path());
+    const auto r = run_aaitictl({"db", "status", "-o", "json"}, dir.path());
     INFO(r.out << r.err);
     REQUIRE(r.exit_code == 0);
     const auto json = nlohmann::json::parse(r.out);
@@ -56,7 +47,7 @@ TEST_CASE("db status -o json shows the fixture's primary streaming to its replic
     REQUIRE(replica["lag_bytes"].is_number_integer());
     CHECK(replica["lag_bytes"].get<long long>() >= 0);
 
-    const auto table = aaitictl({"--config", "aaiti.yaml", "db", "status"}, dir.path());
+    const auto table = run_aaitictl({"--config", "aaiti.yaml", "db", "status"}, dir.path());
     REQUIRE(table.exit_code == 0);
     CHECK_THAT(table.out, Contains("NODE") && Contains("LAG") && Contains("postgres-replica") && Contains("primary"));
 }
@@ -67,7 +58,7 @@ TEST_CASE("db status exits 69 when no primary answers, naming the ports and neve
     const int replica_port = free_loopback_port();
     write_stack_file(dir, port, replica_port);
     dir.write_file("secrets/db_password", "s3cret-pw\n");
-    const auto r = aaitictl({"db", "status", "-o", "json"}, dir.path());
+    const auto r = run_aaitictl({"db", "status", "-o", "json"}, dir.path());
     INFO(r.out << r.err);
     CHECK(r.exit_code == 69);
     const auto json = nlohmann::json::parse(r.out);
