@@ -32,7 +32,7 @@ StackRuntimeContext load_stack_runtime(const GlobalOptions& globals, const std::
     if (file.empty() && fs::exists("aaiti.yaml")) file = "aaiti.yaml";
     if (file.empty()) {
         c.stack = stack::default_stack(".");
-        if (verb == "up") std::cerr << verb << ": no aaiti.yaml here; using the defaults (aaitictl init writes them)\n";
+        if (!verb.empty()) std::cerr << verb << ": no aaiti.yaml here; using the defaults (aaitictl init writes them)\n";
     } else {
         c.stack_file = fs::absolute(file).lexically_normal().string();
         c.stack = stack::load_stack_file(file);
@@ -76,6 +76,12 @@ int run_attached(const std::vector<std::string>& argv) {
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : separator) + i;
+    return out;
 }
 
 void print_services_table(std::ostream& out, const std::vector<stack::native::ProcessStatus>& services, bool color) {

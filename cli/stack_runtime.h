@@ -21,9 +21,13 @@ struct StackRuntimeContext {
     stack::native::StateLayout layout;
 };
 
-// The stack file is --config, else ./aaiti.yaml, else the built-in defaults (said on stderr by `verb`);
-// the state directory is `state_dir` if given, else .aaiti beside the stack file (or in the current directory).
-StackRuntimeContext load_stack_runtime(const GlobalOptions& globals, const std::string& state_dir, const std::string& verb);
+// The stack file is --config, else ./aaiti.yaml, else the built-in defaults (said on stderr, as `verb: ...`,
+// unless `verb` is empty); the state directory is `state_dir` if given, else .aaiti beside the stack file (or in
+// the current directory). Every verb that reads the stack file finds it this way.
+StackRuntimeContext load_stack_runtime(const GlobalOptions& globals, const std::string& state_dir, const std::string& verb = "");
+
+// "a, b, c" for messages.
+std::string join(const std::vector<std::string>& items, const std::string& separator = ", ");
 
 // When the stack in this state directory was started with --runtime docker: the `docker compose` command
 // line that addresses it (project and file), to which down/ps/logs/restart append their verb; else nullopt.

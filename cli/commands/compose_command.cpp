@@ -7,8 +7,7 @@
 
 #include "common/error.h"
 #include "stack/generate.h"
-#include "stack/stack_defaults.h"
-#include "stack/stack_loader.h"
+#include "stack_runtime.h"
 #include "table.h"
 
 namespace aaiti::cli {
@@ -34,15 +33,13 @@ public:
     bool chosen() const override { return command_->parsed(); }
 
     int run(const GlobalOptions& globals) override {
-        std::string stack_file = globals.config_file;
-        if (stack_file.empty() && fs::exists("aaiti.yaml")) stack_file = "aaiti.yaml";
-        const stack::Stack stack = stack_file.empty() ? stack::default_stack(".") : stack::load_stack_file(stack_file);
-        if (stack_file.empty()) std::cerr << "compose generate: no aaiti.yaml here; using the defaults (aaitictl init writes them)\n";
+        const StackRuntimeContext ctx = load_stack_runtime(globals, "", "compose generate");
+        const stack::Stack& stack = ctx.stack;
 
         stack::GenerateOptions options;
         for (const auto& p : profiles_) options.profiles.push_back(stack::parse_profile(p));
         options.output_dir = out_dir_;
-        options.stack_file = stack_file.empty() ? "the default stack" : fs::path(stack_file).filename().string();
+        options.stack_file = ctx.stack_file.empty() ? "the default stack" : fs::path(ctx.stack_file).filename().string();
         if (!stack.load_balancer.certificate.empty() && !fs::exists(stack.load_balancer.certificate))
             std::cerr << "compose generate: warning: load_balancer.certificate " << stack.load_balancer.certificate
                       << " does not exist yet; HAProxy will not start without it\n";

@@ -10,8 +10,6 @@
 #include "common/error.h"
 #include "common/secrets.h"
 #include "stack/native/database_status.h"
-#include "stack/stack_defaults.h"
-#include "stack/stack_loader.h"
 #include "stack/native/supervisor_control.h"
 #include "stack_runtime.h"
 #include "table.h"
@@ -24,13 +22,6 @@ namespace native = stack::native;
 
 // Long enough for a loaded machine, short enough that a hung node does not stall the command.
 constexpr std::chrono::seconds k_connect_timeout{3};
-
-// The stack file like `compose`: --config, else ./aaiti.yaml, else the defaults.
-stack::Stack load_stack(const GlobalOptions& globals) {
-    std::string stack_file = globals.config_file;
-    if (stack_file.empty() && fs::exists("aaiti.yaml")) stack_file = "aaiti.yaml";
-    return stack_file.empty() ? stack::default_stack(".") : stack::load_stack_file(stack_file);
-}
 
 // The superuser password: <secrets_dir>/db_password (what `up` initialises the cluster with), else
 // DB_PASSWORD from the environment, else none (trust or peer setups).
@@ -120,7 +111,7 @@ private:
 }  // namespace
 
 int run_db_status_command(const GlobalOptions& globals) {
-    const stack::Stack stack = load_stack(globals);
+    const stack::Stack stack = load_stack_runtime(globals, "").stack;
     const native::DatabaseCredentials credentials{stack.database.user, database_password(stack), stack.database.name};
     const auto statuses = native::database_status(database_nodes(stack), credentials, k_connect_timeout);
 
@@ -147,7 +138,7 @@ int run_db_status_command(const GlobalOptions& globals) {
 }
 
 int run_db_promote_command(const GlobalOptions& globals, const std::string& state_dir) {
-    const StackRuntimeContext ctx = load_stack_runtime(globals, state_dir, "db promote");
+    const StackRuntimeContext ctx = load_stack_runtime(globals, state_dir);
     const native::DatabaseCredentials credentials{ctx.stack.database.user, database_password(ctx.stack), ctx.stack.database.name};
     std::string promoted;
     if (native::running_supervisor(ctx.layout.lock_file())) {

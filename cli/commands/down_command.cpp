@@ -31,7 +31,7 @@ public:
     bool chosen() const override { return command_->parsed(); }
 
     int run(const GlobalOptions& globals) override {
-        const StackRuntimeContext ctx = load_stack_runtime(globals, state_dir_, "down");
+        const StackRuntimeContext ctx = load_stack_runtime(globals, state_dir_);
         if (auto docker = docker_compose_base(ctx)) {  // started with --runtime docker: compose stops it
             docker->push_back("down");
             const int status = run_attached(*docker);
@@ -66,12 +66,6 @@ public:
     }
 
 private:
-    static std::string join(const std::vector<std::string>& items) {
-        std::string out;
-        for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
-        return out;
-    }
-
     void report(const GlobalOptions& globals, bool was_running, long long ms, const std::vector<std::string>& left) const {
         if (globals.output == OutputFormat::json) {
             std::cout << nlohmann::json{{"was_running", was_running}, {"stopped_after_ms", was_running ? nlohmann::json(ms) : nlohmann::json(nullptr)},

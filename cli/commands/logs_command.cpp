@@ -45,7 +45,7 @@ public:
     bool chosen() const override { return command_->parsed(); }
 
     int run(const GlobalOptions& globals) override {
-        const StackRuntimeContext ctx = load_stack_runtime(globals, state_dir_, "logs");
+        const StackRuntimeContext ctx = load_stack_runtime(globals, state_dir_);
         if (auto docker = docker_compose_base(ctx)) {
             docker->push_back("logs");
             if (follow_) docker->push_back("-f");
@@ -55,12 +55,12 @@ public:
         }
         const std::string file = ctx.layout.logs() + "/" + (service_.empty() ? "all" : service_) + ".log";
         if (!fs::exists(file)) {
-            std::string known;
+            std::vector<std::string> known;
             if (fs::is_directory(ctx.layout.logs()))
                 for (const auto& e : fs::directory_iterator(ctx.layout.logs()))
-                    if (e.path().extension() == ".log" && e.path().stem() != "all") known += (known.empty() ? "" : ", ") + e.path().stem().string();
+                    if (e.path().extension() == ".log" && e.path().stem() != "all") known.push_back(e.path().stem().string());
             if (service_.empty() || known.empty()) throw UsageError("logs: no logs in " + ctx.layout.logs() + "; has the stack been started (aaitictl up)?");
-            throw UsageError("logs: no process \"" + service_ + "\"; these have logs: " + known);
+            throw UsageError("logs: no process \"" + service_ + "\"; these have logs: " + join(known));
         }
         std::ifstream in(file, std::ios::binary);
         std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

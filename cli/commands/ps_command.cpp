@@ -25,7 +25,7 @@ public:
     bool chosen() const override { return command_->parsed(); }
 
     int run(const GlobalOptions& globals) override {
-        const StackRuntimeContext ctx = load_stack_runtime(globals, state_dir_, "ps");
+        const StackRuntimeContext ctx = load_stack_runtime(globals, state_dir_);
         if (auto docker = docker_compose_base(ctx)) {
             docker->push_back("ps");
             if (globals.output == OutputFormat::json) docker->insert(docker->end(), {"--format", "json"});

@@ -34,7 +34,7 @@ public:
     bool chosen() const override { return command_->parsed(); }
 
     int run(const GlobalOptions& globals) override {
-        const StackRuntimeContext ctx = load_stack_runtime(globals, state_dir_, "restart");
+        const StackRuntimeContext ctx = load_stack_runtime(globals, state_dir_);
         if (auto docker = docker_compose_base(ctx)) {
             docker->insert(docker->end(), {"restart", service_});
             return run_attached(*docker) == 0 ? exit_code::k_ok : exit_code::k_unavailable;
@@ -43,10 +43,10 @@ public:
         if (!before) throw UnavailableError("restart: the stack in " + ctx.layout.root + " is not running; start it with aaitictl up");
         const ProcessStatus* target = find(*before, service_);
         if (!target) {
-            std::string names;
+            std::vector<std::string> names;
             for (const auto& s : before->services)
-                if (s.health != Health::unavailable) names += (names.empty() ? "" : ", ") + s.name;
-            throw UsageError("restart: no process \"" + service_ + "\" in the stack; it runs " + names);
+                if (s.health != Health::unavailable) names.push_back(s.name);
+            throw UsageError("restart: no process \"" + service_ + "\" in the stack; it runs " + join(names));
         }
         if (target->health == Health::unavailable) throw UsageError("restart: " + service_ + " is not run natively (" + target->detail + ")");
         const int old_pid = target->pid;

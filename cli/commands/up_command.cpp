@@ -159,12 +159,6 @@ private:
         return exit_code::k_ok;
     }
 
-    static std::string join(const std::vector<std::string>& items, const std::string& separator) {
-        std::string out;
-        for (const auto& i : items) out += (out.empty() ? "" : separator) + i;
-        return out;
-    }
-
     int supervise(const GlobalOptions& globals, PreparedStart& prepared, bool foreground) {
         auto lock = SupervisorLock::try_acquire(prepared.options.layout.lock_file());
         if (!lock) throw OperationFailed("up: another supervisor took " + prepared.options.layout.root + " at the same time");
