@@ -286,10 +286,17 @@ TEST_CASE("up --profile production natively: replication, Prometheus scraping ev
 
     // Through HAProxy, the gateway and an auth instance into PostgreSQL.
     CHECK_THAT(register_user(stack.ports.http, "bob"), Contains("User registered successfully"));
-    const auto status = stack.aaitictl({"db", "status", "-o", "json"});
-    INFO(status.out << status.err);
-    REQUIRE(status.exit_code == 0);
-    const json nodes = json::parse(status.out)["nodes"];
+    // The replica answers (healthy) as soon as it is consistent; its WAL receiver may connect a moment later.
+    json nodes;
+    CHECK(eventually(
+        [&] {
+            const auto status = stack.aaitictl({"db", "status", "-o", "json"});
+            if (status.exit_code != 0) return false;
+            nodes = json::parse(status.out)["nodes"];
+            return nodes[0]["replicas"].size() == 1;
+        },
+        15s));
+    INFO(nodes.dump());
     CHECK(nodes[0]["role"] == "primary");
     CHECK(nodes[0]["replicas"].size() == 1);
     CHECK(nodes[1]["role"] == "replica");
@@ -342,7 +349,9 @@ TEST_CASE("up --profile production natively: replication, Prometheus scraping ev
     INFO(promote.out << promote.err);
     REQUIRE(promote.exit_code == 0);
     CHECK(json::parse(promote.out)["primary"] == "postgres");
-    CHECK_THAT(login(stack.ports.http, "carol"), Contains("Login successful"));
+    // The gateway may still hold an instance it saw refuse connections during the restarts as down (back-off,
+    // two passed checks to come back): the login succeeds once it sees them up again.
+    CHECK(eventually([&] { return login(stack.ports.http, "carol").find("Login successful") != std::string::npos; }, 30s));
     CHECK(stack.aaitictl({"db", "promote"}).exit_code == 69);  // no replica left to promote
     const auto last = pids_of(stack.ps());
     REQUIRE(stack.aaitictl({"down"}).exit_code == 0);
