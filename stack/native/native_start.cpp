@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/secrets.h"
 #include "stack/native/supervisor_control.h"
 #include "stack/native/toolchain.h"
 
@@ -29,11 +30,6 @@ std::string random_hex(std::size_t bytes) {
     return out;
 }
 
-std::string trimmed(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-    return s;
-}
-
 // The secret in `<dir>/<name>`, made when missing.
 std::string secret_file(const std::string& dir, const std::string& name, std::vector<std::string>& created) {
     const std::string path = dir + "/" + name;
@@ -47,10 +43,8 @@ std::string secret_file(const std::string& dir, const std::string& name, std::ve
         if (!ok) throw IoError("up: cannot write " + path);
         created.push_back(path);
     }
-    std::ifstream in(path);
-    std::string value;
-    std::getline(in, value);
-    value = trimmed(value);
+    // Read as the services (JWT_SECRET_FILE, DB_PASSWORD_FILE) and `db status` read it, so all see one value.
+    const std::string value = read_secret_file(path, "secrets_dir/" + name);
     if (value.empty()) throw ConfigError("up: " + path + " is empty; put the secret in it or delete it to have one made");
     return value;
 }
