@@ -39,12 +39,14 @@ std::string make_backup_id(std::int64_t unix_ms) {
     const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
     std::tm tm{};
     ::gmtime_r(&seconds, &tm);
-    unsigned char random[2];
+    // The milliseconds (3 hex digits, at most 3e7) keep two backups started in the same second in
+    // start order; one random digit is left for the rare same-millisecond start.
+    const auto milliseconds = static_cast<unsigned>(((unix_ms % 1000) + 1000) % 1000);
     if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-    randombytes_buf(random, sizeof random);
+    const unsigned random_digit = randombytes_uniform(16);
     char id[64];
-    std::snprintf(id, sizeof id, "%04d%02d%02dT%02d%02d%02dZ-%02x%02x", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec, random[0], random[1]);
+    std::snprintf(id, sizeof id, "%04d%02d%02dT%02d%02d%02dZ-%03x%x", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, milliseconds, random_digit);
     return id;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// Backup ids sort by time as plain strings: "20261126T013045Z-3fa9" (UTC start, then 4 random hex
-// digits so two backups started in the same second never collide).
+// Backup ids sort by time as plain strings: "20261126T013045Z-1f4a" (UTC start second, then its
+// milliseconds as 3 hex digits and one random hex digit, so two backups started in the same second
+// still sort in start order and practically never collide).
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -17,7 +17,7 @@ std::string human_bytes(std::uint64_t bytes);  // "12.3 MiB"
 void print_backup_list(std::ostream& out, const std::vector<backup::BackupEntry>& entries, bool color);
 std::string backup_list_json(const std::vector<backup::BackupEntry>& entries);
 
-// "backup 2026...-3fa9 complete: 201.4 MiB -> 38.2 MiB (5.27x) in 3.1 s, 65.0 MiB/s"
+// "backup 2026...-1f4a complete: 201.4 MiB -> 38.2 MiB (5.27x) in 3.1 s, 65.0 MiB/s"
 std::string backup_summary_line(const backup::CreateResult& result);
 std::string create_result_json(const backup::CreateResult& result);
 std::string restore_result_json(const backup::RestoreResult& result);

@@ -29,6 +29,12 @@ TEST_CASE("backup ids sort by time and give their time back", "[backup]") {
     CHECK(a.substr(0, 16) == "20261126T010203Z");
     CHECK(is_backup_id(a));
     CHECK(a < b);
+    // Within one second the milliseconds keep the order (a list must show the newer one last).
+    const auto early = make_backup_id(parse_time_argument("2026-11-26T01:02:03Z") * 1000 + 9);
+    const auto late = make_backup_id(parse_time_argument("2026-11-26T01:02:03Z") * 1000 + 998);
+    CHECK(early < late);
+    CHECK(early.substr(0, 20) == "20261126T010203Z-009");
+    CHECK(is_backup_id(late));
     CHECK(backup_id_time(a) == parse_time_argument("2026-11-26T01:02:03Z"));
     CHECK_FALSE(is_backup_id("20261126T010203Z"));
     CHECK_FALSE(is_backup_id("../../etc/passwd"));
