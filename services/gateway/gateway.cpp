@@ -95,7 +95,7 @@ Gateway::Impl::Impl(GatewayOptions o)
     for (auto& t : threads) t.cursors.assign(table.routes().size(), 0);
     client = std::make_unique<UpstreamClient>(
         addresses_of(table), n,
-        ClientLimits{options.connect_timeout, options.response_timeout, options.response_body_limit, options.idle_connections_per_upstream});
+        ClientLimits{options.connect_timeout, options.response_timeout, options.buffered_response_limit, options.idle_connections_per_upstream});
     if (options.rate_limit_enabled)
         limiter = make_rate_limiter(options.redis_url, options.rate_limit_window, options.rate_limit_max, n, server.metrics());
     std::vector<Upstream*> all;

@@ -48,7 +48,9 @@ struct GatewayOptions {
 
     std::chrono::milliseconds connect_timeout{2'000};    // TCP connect to an upstream: then 502 (or a retry)
     std::chrono::milliseconds response_timeout{30'000};  // request sent -> whole response read: then 504
-    std::size_t response_body_limit = 64 * 1024 * 1024;  // buffered upstream response; beyond: 502
+    // Upstream responses with a Content-Length up to this are read whole and answered in one write;
+    // longer ones, and those of unknown length, are streamed through as they arrive.
+    std::size_t buffered_response_limit = 64 * 1024;
     // Kept-alive upstream connections per I/O thread and upstream. Above it a finished connection is
     // closed, so it must cover the in-flight requests a thread sends one upstream, or a burst turns
     // into connect/close churn.

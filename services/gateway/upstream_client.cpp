@@ -3,9 +3,11 @@
 #include "services/gateway/upstream_client.h"
 
 #include <array>
+#include <limits>
 
 #include <boost/asio/connect.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 
 #include "common/error.h"
@@ -32,16 +34,21 @@ struct Connection {
 
 std::string_view sv(beast::string_view s) noexcept { return {s.data(), s.size()}; }
 
+constexpr std::size_t k_stream_piece = 64 * 1024;
+
 }  // namespace
 
-struct UpstreamClient::Impl {
-    ClientLimits limits;
-    std::vector<std::vector<tcp::endpoint>> endpoints;  // per upstream
-    // pools[thread][upstream]: idle keep-alive connections, used only by that I/O thread.
-    std::vector<std::vector<std::vector<std::unique_ptr<Connection>>>> pools;
+// pools[thread][upstream]: idle keep-alive connections, used only by that I/O thread. Shared with
+// the streamed bodies, which give their connection back at the body's end.
+class ConnectionPools {
+public:
+    ConnectionPools(unsigned io_threads, std::size_t upstreams, std::size_t idle_limit) : idle_limit_(idle_limit) {
+        pools_.resize(io_threads);
+        for (auto& per_thread : pools_) per_thread.resize(upstreams);
+    }
 
-    std::unique_ptr<Connection> take_idle(int thread, std::size_t index) {
-        auto& idle = pools[static_cast<std::size_t>(thread)][index];
+    std::unique_ptr<Connection> take(int thread, std::size_t index) {
+        auto& idle = pools_[static_cast<std::size_t>(thread)][index];
         if (idle.empty()) return nullptr;
         auto c = std::move(idle.back());
         idle.pop_back();
@@ -49,13 +56,107 @@ struct UpstreamClient::Impl {
     }
 
     void give_back(int thread, std::size_t index, std::unique_ptr<Connection> c) {
-        auto& idle = pools[static_cast<std::size_t>(thread)][index];
-        if (idle.size() < limits.idle_per_upstream) idle.push_back(std::move(c));
+        auto& idle = pools_[static_cast<std::size_t>(thread)][index];
+        if (idle.size() < idle_limit_) idle.push_back(std::move(c));
     }
+
+    std::size_t threads() const noexcept { return pools_.size(); }
+
+private:
+    std::size_t idle_limit_;
+    std::vector<std::vector<std::vector<std::unique_ptr<Connection>>>> pools_;
+};
+
+struct UpstreamClient::Impl {
+    ClientLimits limits;
+    std::vector<std::vector<tcp::endpoint>> endpoints;  // per upstream
+    std::vector<std::string> names;                     // per upstream, for logs
+    std::shared_ptr<ConnectionPools> pools;
 
     asio::awaitable<void> exchange(int thread, std::size_t index, std::string head, std::string_view body, bool head_request,
                                    Done done);
 };
+
+namespace {
+
+// An upstream response body passed on as it arrives (longer than the buffered limit, or of unknown
+// length): owns the upstream connection until the body's end, then gives it back to its pool.
+class UpstreamBody final : public kit::BodySource, public std::enable_shared_from_this<UpstreamBody> {
+public:
+    UpstreamBody(std::weak_ptr<ConnectionPools> pools, int thread, std::size_t index, std::unique_ptr<Connection> conn,
+                 http::response_parser<http::string_body>&& header_parser, std::chrono::milliseconds timeout, std::string upstream)
+        : pools_(std::move(pools)),
+          thread_(thread),
+          index_(index),
+          conn_(std::move(conn)),
+          parser_(std::move(header_parser)),
+          timeout_(timeout),
+          upstream_(std::move(upstream)),
+          piece_(k_stream_piece) {
+        parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
+    }
+
+    std::optional<std::uint64_t> length() const override {
+        const auto n = parser_.content_length();
+        return n ? std::optional<std::uint64_t>(*n) : std::nullopt;
+    }
+
+    void read(Next next) override {
+        if (!conn_) {  // already complete (or broken): nothing more
+            next({{}, true, false});
+            return;
+        }
+        asio::co_spawn(conn_->stream.get_executor(), pump(shared_from_this(), std::move(next)), asio::detached);
+    }
+
+private:
+    static asio::awaitable<void> pump(std::shared_ptr<UpstreamBody> self, Next next) {
+        Piece piece;
+        try {
+            piece = co_await self->read_piece();
+        } catch (const std::exception& e) {
+            self->conn_.reset();
+            piece = {{}, false, true};
+            logging::warn("gateway: upstream response body failed", {{"upstream", self->upstream_}, {"error", e.what()}});
+        }
+        next(piece);
+    }
+
+    asio::awaitable<Piece> read_piece() {
+        auto& body = parser_.get().body();
+        body.data = piece_.data();
+        body.size = piece_.size();
+        conn_->stream.expires_after(timeout_);
+        beast::error_code ec;
+        co_await http::async_read_some(conn_->stream, conn_->buffer, parser_, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) {
+            logging::warn("gateway: upstream response body broke off",
+                          {{"upstream", upstream_}, {"error", ec == beast::error::timeout ? "timeout" : ec.message()}});
+            conn_.reset();
+            co_return Piece{{}, false, true};
+        }
+        const std::string_view data(piece_.data(), piece_.size() - body.size);
+        if (!parser_.is_done()) co_return Piece{data, false, false};
+        if (parser_.keep_alive()) {
+            conn_->stream.expires_never();
+            if (auto pools = pools_.lock()) pools->give_back(thread_, index_, std::move(conn_));
+        }
+        conn_.reset();
+        co_return Piece{data, true, false};
+    }
+
+    std::weak_ptr<ConnectionPools> pools_;  // gone with the client: the connection is then just closed
+    int thread_;
+    std::size_t index_;
+    std::unique_ptr<Connection> conn_;  // null once the body is complete or broken
+    http::response_parser<http::buffer_body> parser_;
+    std::chrono::milliseconds timeout_;
+    std::string upstream_;
+    std::vector<char> piece_;  // the bytes of the piece last handed out
+};
+
+}  // namespace
 
 UpstreamClient::UpstreamClient(const std::vector<UpstreamAddress>& upstreams, unsigned io_threads, ClientLimits limits)
     : impl_(std::make_unique<Impl>()) {
@@ -70,9 +171,9 @@ UpstreamClient::UpstreamClient(const std::vector<UpstreamAddress>& upstreams, un
         std::vector<tcp::endpoint> eps;
         for (const auto& r : results) eps.push_back(r.endpoint());
         impl_->endpoints.push_back(std::move(eps));
+        impl_->names.push_back(u.url);
     }
-    impl_->pools.resize(io_threads);
-    for (auto& per_thread : impl_->pools) per_thread.resize(upstreams.size());
+    impl_->pools = std::make_shared<ConnectionPools>(io_threads, upstreams.size(), limits.idle_per_upstream);
 }
 
 UpstreamClient::~UpstreamClient() = default;
@@ -82,7 +183,7 @@ int UpstreamClient::io_thread_index() noexcept { return kit::current_io_thread_i
 void UpstreamClient::send(std::size_t index, std::string head, std::string_view body, bool head_request, Done done) {
     asio::io_context* ioc = kit::current_io_context();
     const int thread = kit::current_io_thread_index();
-    if (!ioc || thread < 0 || static_cast<std::size_t>(thread) >= impl_->pools.size() || index >= impl_->endpoints.size()) {
+    if (!ioc || thread < 0 || static_cast<std::size_t>(thread) >= impl_->pools->threads() || index >= impl_->endpoints.size()) {
         ExchangeResult r;
         r.kind = ExchangeResult::Kind::failed;
         r.detail = "UpstreamClient::send called off a kit I/O thread";
@@ -101,7 +202,7 @@ asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t ind
         // Two attempts only when the first used a pooled connection the upstream had already closed
         // (the keep-alive race): nothing of a response arrived, so the request was not served.
         for (int attempt = 0; attempt < 2; ++attempt) {
-            std::unique_ptr<Connection> conn = attempt == 0 ? take_idle(thread, index) : nullptr;
+            std::unique_ptr<Connection> conn = attempt == 0 ? pools->take(thread, index) : nullptr;
             const bool reused = conn != nullptr;
             if (!conn) {
                 conn = std::make_unique<Connection>(ioc);
@@ -125,9 +226,11 @@ asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t ind
             }
             http::response_parser<http::string_body> parser;
             parser.header_limit(k_response_header_limit);
-            parser.body_limit(limits.response_body_limit);
+            // No limit here: Beast checks Content-Length against it with the header, and a long body
+            // is streamed below rather than refused. A buffered body's length is known and bounded.
+            parser.body_limit(std::numeric_limits<std::uint64_t>::max());
             if (head_request) parser.skip(true);
-            co_await http::async_read(conn->stream, conn->buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+            co_await http::async_read_header(conn->stream, conn->buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
             if (ec) {
                 const bool stale = reused && !parser.got_some() &&
                                    (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
@@ -136,6 +239,18 @@ asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t ind
                 result.kind = ec == beast::error::timeout ? ExchangeResult::Kind::timeout : ExchangeResult::Kind::failed;
                 result.detail = "reading the response: " + ec.message();
                 break;
+            }
+            // A short body of known length is read whole and answered in one write; a longer one, or
+            // one of unknown length, is streamed through (memory stays bounded whatever its size).
+            const bool buffered = parser.is_done() ||
+                                  (parser.content_length() && *parser.content_length() <= limits.buffered_body_limit);
+            if (buffered && !parser.is_done()) {
+                co_await http::async_read(conn->stream, conn->buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+                if (ec) {
+                    result.kind = ec == beast::error::timeout ? ExchangeResult::Kind::timeout : ExchangeResult::Kind::failed;
+                    result.detail = "reading the response: " + ec.message();
+                    break;
+                }
             }
 
             auto& msg = parser.get();
@@ -153,13 +268,18 @@ asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t ind
                 if (is_hop_by_hop(name, connection) || is_kit_response_field(name)) continue;
                 res.headers.add(std::string(name), std::string(sv(field.value())));
             }
+            result.kind = ExchangeResult::Kind::response;
+            if (!buffered) {
+                res.stream = std::make_shared<UpstreamBody>(pools, thread, index, std::move(conn), std::move(parser),
+                                                            limits.response_timeout, names[index]);
+                break;
+            }
             res.body = std::move(msg.body());
             // A HEAD reply has no body but announces the GET's length: pass that on, not 0.
             if (head_request && parser.content_length()) res.head_content_length = static_cast<std::size_t>(*parser.content_length());
-            result.kind = ExchangeResult::Kind::response;
             if (parser.keep_alive()) {
                 conn->stream.expires_never();
-                give_back(thread, index, std::move(conn));
+                pools->give_back(thread, index, std::move(conn));
             }
             break;
         }

@@ -17,9 +17,9 @@ namespace aaiti::gateway {
 
 struct ExchangeResult {
     enum class Kind {
-        response,       // `response` holds what the upstream answered
+        response,       // `response` holds what the upstream answered (its body maybe still streaming)
         connect_error,  // no connection (refused, unreachable, connect timeout): nothing was sent
-        timeout,        // sent, but no complete response within response_timeout
+        timeout,        // sent, but no response (or no whole buffered body) within response_timeout
         failed,         // the exchange broke (reset mid-response, malformed or oversized response)
     };
     Kind kind = Kind::failed;
@@ -30,7 +30,9 @@ struct ExchangeResult {
 struct ClientLimits {
     std::chrono::milliseconds connect_timeout{2000};
     std::chrono::milliseconds response_timeout{30000};
-    std::size_t response_body_limit = 64 * 1024 * 1024;
+    // Responses with a Content-Length up to this are read whole, then answered in one write; longer
+    // ones and those of unknown length are streamed through (kit::BodySource).
+    std::size_t buffered_body_limit = 64 * 1024;
     std::size_t idle_per_upstream = 1024;
 };
 

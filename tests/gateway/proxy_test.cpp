@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "tests/gateway/gateway_test_support.h"
+#include "tests/gateway/scripted_upstream.h"
 #include "tests/support/network.h"
 
 using namespace aaiti::gateway;
@@ -198,40 +199,13 @@ TEST_CASE("an upstream that answers garbage or hangs up mid-response gives 502, 
     std::string answer;
     SECTION("garbage") { answer = "THIS IS NOT HTTP\r\n\r\n"; }
     SECTION("truncated body") { answer = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly a part"; }
-    // A fake upstream answering every connection (the health checker's first probe included) with
-    // `answer`, then closing it, until the listener is shut down.
-    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(listener, 16) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
-    const int port = ntohs(addr.sin_port);
-    std::thread fake([listener, answer] {
-        for (;;) {
-            int fd = ::accept(listener, nullptr, nullptr);
-            if (fd < 0) return;
-            char buf[4096];
-            (void)::recv(fd, buf, sizeof buf, 0);
-            (void)::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
-            ::close(fd);
-        }
+    ScriptedUpstream fake([answer](int fd, const std::string&) {
+        send_all(fd, answer);
+        return false;  // then close
     });
-    struct StopFake {
-        int fd;
-        std::thread& t;
-        ~StopFake() {
-            ::shutdown(fd, SHUT_RDWR);  // wakes accept()
-            t.join();
-            ::close(fd);
-        }
-    } stop_fake{listener, fake};
-
     RouteSpec r;
     r.prefix = "/api/svc";
-    r.upstreams.push_back(parse_upstream_url("http://127.0.0.1:" + std::to_string(port)));
+    r.upstreams.push_back(parse_upstream_url(fake.url()));
     auto o = test_gateway_options({r});
     o.health_interval = std::chrono::seconds(60);
     Gateway gw(o);

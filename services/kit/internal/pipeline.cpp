@@ -67,6 +67,11 @@ void append_number(std::string& out, std::size_t n) {
 
 }  // namespace
 
+Framing framing_of(const Response& res, unsigned version) noexcept {
+    if (!res.stream || res.stream->length()) return Framing::content_length;
+    return version == 10 ? Framing::until_close : Framing::chunked;
+}
+
 bool serialize_head(const Response& res, const ResponseContext& ctx, std::string& out) {
     out.clear();
     const int status = res.status >= 100 && res.status <= 999 ? res.status : 500;
@@ -79,9 +84,20 @@ bool serialize_head(const Response& res, const ResponseContext& ctx, std::string
     const bool bodiless_status = status < 200 || status == 204 || status == 304;
     if (!bodiless_status) {
         if (!res.content_type.empty() && safe_field(res.content_type)) append_field(out, "Content-Type", res.content_type);
-        out += "Content-Length: ";
-        append_number(out, ctx.head_request && res.head_content_length ? *res.head_content_length : res.body.size());
-        out += "\r\n";
+        switch (framing_of(res, ctx.version)) {
+            case Framing::content_length:
+                out += "Content-Length: ";
+                if (res.stream)
+                    append_number(out, *res.stream->length());
+                else
+                    append_number(out, ctx.head_request && res.head_content_length ? *res.head_content_length : res.body.size());
+                out += "\r\n";
+                break;
+            case Framing::chunked:
+                if (!ctx.head_request) out += "Transfer-Encoding: chunked\r\n";
+                break;
+            case Framing::until_close: break;
+        }
     }
     append_field(out, "Date", ctx.date);
     if (!ctx.request_id.empty()) append_field(out, "X-Request-Id", ctx.request_id);

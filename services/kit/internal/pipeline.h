@@ -51,6 +51,12 @@ struct ResponseContext {
     std::string_view date;
 };
 
+// How a response body is delimited on the wire: Content-Length (a buffered body, or a streamed one
+// of known length), chunked (a streamed body of unknown length to HTTP/1.1), or the end of the
+// connection (the same to HTTP/1.0, which has no chunked coding: the caller must not keep it alive).
+enum class Framing { content_length, chunked, until_close };
+Framing framing_of(const Response& res, unsigned version) noexcept;
+
 // Writes the status line and header section into `out` (cleared first): Content-Type/-Length, Date,
 // X-Request-Id, traceparent, security headers, Cache-Control (unless the handler set one),
 // Connection, then the handler's own fields (dropped with a warning if they hold CR/LF).

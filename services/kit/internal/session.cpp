@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <exception>
 #include <memory>
 
@@ -203,7 +204,9 @@ private:
                 break;
         }
 
-        const bool keep_alive = parser_->keep_alive() && !core_.draining.load(std::memory_order_relaxed);
+        // A streamed body of unknown length to HTTP/1.0 ends with the connection.
+        const bool keep_alive = parser_->keep_alive() && !core_.draining.load(std::memory_order_relaxed) &&
+                                framing_of(res, req->version == 10 ? 10 : 11) != Framing::until_close;
         const std::size_t sent = co_await write_response(res, *req, keep_alive, ec);
         record_exchange(thread_.state, core_,
                         {req->method, req->path, route_id, route_label, res.status, seconds_since(started), sent,
@@ -348,7 +351,8 @@ private:
             asio::use_awaitable);
     }
 
-    // Writes status line, headers and (unless HEAD) body in one gathered write; returns body bytes sent.
+    // Writes status line, headers and (unless HEAD) body, in one gathered write for a buffered body;
+    // returns body bytes sent.
     asio::awaitable<std::size_t> write_response(const Response& res, const Request& req, bool keep_alive, beast::error_code& ec) {
         ResponseContext ctx;
         ctx.version = req.version == 10 ? 10 : 11;
@@ -363,10 +367,75 @@ private:
         phase_ = Phase::writing;
         timed_out_ = false;
         set_deadline(options_.write_timeout);
+        if (res.stream) {
+            co_await asio::async_write(socket_, asio::buffer(head_), redirect(ec));
+            if (ec || !send_body) co_return 0;
+            co_return co_await write_streamed_body(*res.stream, framing_of(res, ctx.version), ec);
+        }
         std::array<asio::const_buffer, 2> buffers{asio::buffer(head_),
                                                   send_body ? asio::buffer(res.body) : asio::const_buffer{}};
         co_await asio::async_write(socket_, buffers, redirect(ec));
         co_return ec || !send_body ? 0 : res.body.size();
+    }
+
+    // Pulls the body from its source and writes each piece as it comes (chunked when its length is
+    // unknown). Waiting for the source is not timed here (the source has its own timeouts); each
+    // write is. A source that fails, or delivers more or less than its announced length, ends the
+    // connection mid-message: the client must not take a truncated body for a whole one.
+    asio::awaitable<std::size_t> write_streamed_body(BodySource& source, Framing framing, beast::error_code& ec) {
+        const std::optional<std::uint64_t> expected = source.length();
+        std::uint64_t sent = 0;
+        char size_line[24];
+        for (;;) {
+            phase_ = Phase::handling;
+            set_no_deadline();
+            const BodySource::Piece piece = co_await next_piece(source);
+            if (piece.failed || (expected && sent + piece.data.size() > *expected)) {
+                ec = asio::error::connection_aborted;
+                co_return sent;
+            }
+            if (!piece.data.empty()) {
+                phase_ = Phase::writing;
+                timed_out_ = false;
+                set_deadline(options_.write_timeout);
+                if (framing == Framing::chunked) {
+                    const int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.data.size());
+                    std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, static_cast<std::size_t>(n)),
+                                                              asio::buffer(piece.data.data(), piece.data.size()),
+                                                              asio::buffer("\r\n", 2)};
+                    co_await asio::async_write(socket_, buffers, redirect(ec));
+                } else {
+                    co_await asio::async_write(socket_, asio::buffer(piece.data.data(), piece.data.size()), redirect(ec));
+                }
+                if (ec) co_return sent;
+                sent += piece.data.size();
+            }
+            if (piece.end) break;
+        }
+        if (expected && sent != *expected) {
+            ec = asio::error::connection_aborted;
+            co_return sent;
+        }
+        if (framing == Framing::chunked) {
+            phase_ = Phase::writing;
+            set_deadline(options_.write_timeout);
+            co_await asio::async_write(socket_, asio::buffer("0\r\n\r\n", 5), redirect(ec));
+        }
+        co_return sent;
+    }
+
+    // One piece from the source, resumed on this connection's thread whichever thread answered.
+    static asio::awaitable<BodySource::Piece> next_piece(BodySource& source) {
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void(BodySource::Piece)>(
+            [&source](auto handler) {
+                auto executor = asio::get_associated_executor(handler);
+                // std::function needs a copyable target; the handler is move-only.
+                auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+                source.read([executor, shared](BodySource::Piece piece) {
+                    asio::post(executor, [shared, piece]() mutable { std::move(*shared)(piece); });
+                });
+            },
+            asio::use_awaitable);
     }
 
     // A request that could not be read: answer what can be answered (408/413/431/400), then close.

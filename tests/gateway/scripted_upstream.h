@@ -1,0 +1,47 @@
+#pragma once
+// An upstream on a raw socket whose answers a test writes byte by byte: garbage, a body cut short,
+// a body held back until the test says so. Each connection is served on its own thread: the
+// request head is read, GET /health is answered 200 (the gateway's health checker probes it), any
+// other request goes to the test's `answer`, which writes to the socket and returns whether to keep
+// the connection for another request.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace aaiti::gateway::test {
+
+class ScriptedUpstream {
+public:
+    using Answer = std::function<bool(int fd, const std::string& request_head)>;
+    explicit ScriptedUpstream(Answer answer);
+    ~ScriptedUpstream();  // closes the listener and every connection, joins the threads
+    ScriptedUpstream(const ScriptedUpstream&) = delete;
+    ScriptedUpstream& operator=(const ScriptedUpstream&) = delete;
+
+    std::uint16_t port() const { return port_; }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    // Connections that carried a request other than the health probe.
+    int connections() const { return connections_.load(); }
+
+private:
+    void serve(int fd);
+
+    Answer answer_;
+    int listener_ = -1;
+    std::uint16_t port_ = 0;
+    std::atomic<int> connections_{0};
+    std::mutex mutex_;
+    std::vector<int> open_fds_;
+    std::vector<std::thread> threads_;
+    std::thread acceptor_;
+};
+
+// Writes all of `bytes`; false when the peer has gone (reset or closed).
+bool send_all(int fd, std::string_view bytes);
+
+}  // namespace aaiti::gateway::test
