@@ -5,7 +5,8 @@
 #   bench/gateway_vs_haproxy.sh [path/to/aaiti-gateway [path/to/aaiti-demo]]
 #
 # Environment: THREADS (gateway threads = HAProxy nbthread, default 2), UPSTREAM_THREADS (1 each),
-# DURATION (per wrk run, 10s), ROUNDS (per connection count, 3), CONNECTIONS ("100 1000").
+# DURATION (per wrk run, 10s), ROUNDS (per connection count, 3), CONNECTIONS ("100 1000"),
+# DOWNLOAD_BYTES (1048576; 0 skips the download rounds), DOWNLOAD_CONNECTIONS (50).
 # Without arguments the release builds are used, built first if missing.
 # Two gateways, both with --no-access-log (HAProxy logs nothing either):
 #   gateway       the equivalent of the HAProxy config: a `;public;unlimited` route (no token, no rate
@@ -15,6 +16,8 @@
 # HAProxy: `http-reuse always`, no logging, the same timeouts. Rounds are interleaved (haproxy,
 # gateway, gateway_full, ...); the summary uses medians. Targets (exit 1 if missed): gateway/haproxy
 # req/s >= 1.0 at 100 connections, gateway p99 <= 10 ms at 1000 connections, errors = 0, RSS <= 64 MiB.
+# Then downloads of DOWNLOAD_BYTES (GET /bytes/N, streamed by the gateway past 64 KiB), interleaved
+# the same way: reported (MiB/s and the ratio), no target.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -87,6 +90,7 @@ gw_plain_port=$(free_port)
 JWT_SECRET=$secret REDIS_URL="redis://127.0.0.1:$redis_port" \
   "$gateway" --listen "127.0.0.1:$gw_plain_port" --threads "$threads" --no-access-log --log-level warn \
   --route "/hello=http://127.0.0.1:${up_ports[0]},http://127.0.0.1:${up_ports[1]};public;unlimited" \
+  --route "/bytes=http://127.0.0.1:${up_ports[0]},http://127.0.0.1:${up_ports[1]};public;unlimited" \
   2>"$work/gateway_plain.log" >/dev/null &
 gw_pid=$!
 pids+=($gw_pid)
@@ -159,6 +163,27 @@ for conns in $connections; do
       'BEGIN { printf "  %-12s %5s conns: %10.0f req/s  p99 %8.3f ms  errors %d\n", s, c, r, p, e }'
   done
 done
+download=${DOWNLOAD_BYTES:-1048576}
+download_conns=${DOWNLOAD_CONNECTIONS:-50}
+if [ "$download" -gt 0 ]; then
+  echo
+  echo "downloads of $download bytes at $download_conns connections:"
+  declare -A dl_rps
+  for round in $(seq 1 "$rounds"); do
+    for proxy in haproxy gateway; do
+      url="http://127.0.0.1:$hap_port/bytes/$download"
+      [ "$proxy" = gateway ] && url="http://127.0.0.1:$gw_plain_port/bytes/$download"
+      read -r rps p99 err < <(wrk_measure "$url" "$download_conns")
+      printf '%-12s %6s %6s %12s %10s %7s\n' "$proxy" "$download_conns" "$round" "$rps" "$p99" "$err"
+      dl_rps[$proxy]="${dl_rps[$proxy]:-} $rps"
+      errors_dl=$(( ${errors_dl:-0} + err ))
+    done
+  done
+  for proxy in haproxy gateway; do
+    awk -v s="$proxy" -v r="$(median_of "${dl_rps[$proxy]}")" -v b="$download" \
+      'BEGIN { printf "  %-12s %10.0f req/s  %8.1f MiB/s\n", s, r, r * b / 1048576 }'
+  done
+fi
 rss=$(rss_mib "$gw_pid")
 rss_full=$(rss_mib "$gw_full_pid")
 
@@ -184,6 +209,10 @@ v=$(verdict "${med_p99[gateway/$last]}" 10 "<="); [ "$v" = PASS ] || status=1
 echo "  gateway p99 at $last conns:            ${med_p99[gateway/$last]} ms  (target <= 10 ms)  $v"
 v=$(verdict "$errors" 0 "<="); [ "$v" = PASS ] || status=1
 echo "  gateway socket errors + non-2xx, all runs: $errors  (target 0)  $v  (haproxy: $(( ${sum_err[haproxy/$first]} + ${sum_err[haproxy/$last]} )))"
+if [ "$download" -gt 0 ]; then
+  ratio=$(awk -v g="$(median_of "${dl_rps[gateway]}")" -v h="$(median_of "${dl_rps[haproxy]}")" 'BEGIN { printf "%.3f", g / h }')
+  echo "  gateway/haproxy downloads of $download bytes: $ratio  (streamed; errors ${errors_dl:-0})"
+fi
 v=$(verdict "$rss" 64 "<="); [ "$v" = PASS ] || status=1
 echo "  gateway peak RSS:                     $rss MiB, gateway_full $rss_full MiB  (target <= 64)  $v"
 exit $status

@@ -94,6 +94,9 @@ public:
           upstream_(std::move(upstream)),
           piece_(k_stream_piece) {
         parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
+        // Beast reads as much as the buffer's free capacity (at least 512 bytes): without room the
+        // body would come in 512-byte reads, one write to the client each.
+        conn_->buffer.reserve(k_stream_piece);
     }
 
     std::optional<std::uint64_t> length() const override {
@@ -140,6 +143,7 @@ private:
         if (!parser_.is_done()) co_return Piece{data, false, false};
         if (parser_.keep_alive()) {
             conn_->stream.expires_never();
+            conn_->buffer.shrink_to_fit();  // idle pooled connections keep no 64 KiB each
             if (auto pools = pools_.lock()) pools->give_back(thread_, index_, std::move(conn_));
         }
         conn_.reset();

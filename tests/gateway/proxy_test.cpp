@@ -1,10 +1,6 @@
 // Proxying through a real gateway to real upstreams: methods, bodies, headers, limits, errors.
 #include <catch2/catch.hpp>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <thread>
 
 #include "tests/gateway/gateway_test_support.h"
