@@ -110,7 +110,9 @@ Gateway::Impl::Impl(GatewayOptions o)
     }
     register_metrics();
 
-    server.fallback_async("proxy", [this](const kit::Request& r, kit::Responder d) { handle(r, std::move(d)); });
+    // Bodies are forwarded as they arrive: the gateway never holds a whole upload.
+    server.fallback_async(
+        "proxy", [this](const kit::Request& r, kit::Responder d) { handle(r, std::move(d)); }, kit::RequestBody::streamed);
     server.get("/services", [this](const kit::Request&) { return kit::Response::json(200, services_json(table, options.balance)); });
     server.get("/health/services", [this](const kit::Request&) {
         auto page = health_services_json(table);
@@ -263,8 +265,12 @@ void Gateway::Impl::forward(std::shared_ptr<ProxyCall> call) {
     call->last_tried = u;
     u->begin_request();
     const kit::Request& req = *call->req;
-    std::string head = build_upstream_head(req, {u->address().url.substr(7), call->user_id, call->user_role});
-    client->send(u->index(), std::move(head), req.body, req.method == "HEAD", [this, call, u, started = now](ExchangeResult r) {
+    UpstreamClient::Outgoing out;
+    out.head = build_upstream_head(req, {u->address().url.substr(7), call->user_id, call->user_role});
+    out.body = req.body;
+    out.body_stream = req.body_stream;
+    out.head_request = req.method == "HEAD";
+    client->send(u->index(), std::move(out), [this, call, u, started = now](ExchangeResult r) {
         u->end_request();
         const auto now = Clock::now();
         switch (r.kind) {
@@ -289,6 +295,9 @@ void Gateway::Impl::forward(std::shared_ptr<ProxyCall> call) {
                 u->on_timeout(now);
                 finish(*call, error(*call, 504, "gateway_timeout",
                                     "the upstream of " + call->route->prefix + " did not answer in time"));
+                return;
+            case ExchangeResult::Kind::client_failed:  // not the upstream's fault; the kit tells the client why
+                finish(*call, error(*call, 400, "bad_request", "the request body broke off"));
                 return;
             case ExchangeResult::Kind::failed:
                 if (u->metrics.failures) u->metrics.failures->inc();

@@ -87,8 +87,8 @@ std::string build_upstream_head(const kit::Request& req, const ForwardContext& c
     for (const auto& h : req.headers) {
         const std::string_view name = h.name;
         if (is_hop_by_hop(name, connection)) continue;
-        // The kit has de-chunked and bounded the body; we frame it ourselves. 100-continue was
-        // answered by the kit already. Identity, ids and trace context are the gateway's to set.
+        // We frame the body ourselves (the kit de-chunks it and bounds it). 100-continue is the
+        // kit's to answer, when the body is first read. Identity, ids and trace context are the gateway's to set.
         if (kit::iequals(name, "content-length") || kit::iequals(name, "expect") || kit::iequals(name, "x-user-id") ||
             kit::iequals(name, "x-user-role") || kit::iequals(name, "x-request-id") || kit::iequals(name, "traceparent") ||
             kit::iequals(name, "x-forwarded-proto"))
@@ -125,7 +125,15 @@ std::string build_upstream_head(const kit::Request& req, const ForwardContext& c
         append_field(out, "X-User-Role", ctx.user_role);
     }
     const bool body_method = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
-    if (!req.body.empty() || body_method) {
+    if (req.body_stream) {  // forwarded as it arrives: its length if the client gave one, else chunked
+        if (const auto length = req.body_stream->length()) {
+            out.append("Content-Length: ");
+            out.append(std::to_string(*length));
+            out.append("\r\n");
+        } else {
+            out.append("Transfer-Encoding: chunked\r\n");
+        }
+    } else if (!req.body.empty() || body_method) {
         out.append("Content-Length: ");
         out.append(std::to_string(req.body.size()));
         out.append("\r\n");

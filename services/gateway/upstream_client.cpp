@@ -3,6 +3,7 @@
 #include "services/gateway/upstream_client.h"
 
 #include <array>
+#include <cstdio>
 #include <limits>
 
 #include <boost/asio/connect.hpp>
@@ -73,8 +74,7 @@ struct UpstreamClient::Impl {
     std::vector<std::string> names;                     // per upstream, for logs
     std::shared_ptr<ConnectionPools> pools;
 
-    asio::awaitable<void> exchange(int thread, std::size_t index, std::string head, std::string_view body, bool head_request,
-                                   Done done);
+    asio::awaitable<void> exchange(int thread, std::size_t index, Outgoing request, Done done);
 };
 
 namespace {
@@ -184,7 +184,7 @@ UpstreamClient::~UpstreamClient() = default;
 
 int UpstreamClient::io_thread_index() noexcept { return kit::current_io_thread_index(); }
 
-void UpstreamClient::send(std::size_t index, std::string head, std::string_view body, bool head_request, Done done) {
+void UpstreamClient::send(std::size_t index, Outgoing request, Done done) {
     asio::io_context* ioc = kit::current_io_context();
     const int thread = kit::current_io_thread_index();
     if (!ioc || thread < 0 || static_cast<std::size_t>(thread) >= impl_->pools->threads() || index >= impl_->endpoints.size()) {
@@ -194,11 +194,47 @@ void UpstreamClient::send(std::size_t index, std::string head, std::string_view 
         done(std::move(r));
         return;
     }
-    asio::co_spawn(*ioc, impl_->exchange(thread, index, std::move(head), body, head_request, std::move(done)), asio::detached);
+    asio::co_spawn(*ioc, impl_->exchange(thread, index, std::move(request), std::move(done)), asio::detached);
 }
 
-asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t index, std::string head, std::string_view body,
-                                                     bool head_request, Done done) {
+namespace {
+
+// Forwards the client's streamed body: each piece as it comes, chunked when its length is unknown.
+// Sets `client_failed` when the client's side broke off (the kit then answers the client itself).
+asio::awaitable<void> forward_body(beast::tcp_stream& stream, kit::BodySource& body, std::chrono::milliseconds timeout,
+                                   beast::error_code& ec, bool& client_failed) {
+    const bool chunked = !body.length();
+    char size_line[24];
+    for (;;) {
+        const kit::BodySource::Piece piece = co_await kit::read_piece(body);
+        if (piece.failed) {
+            client_failed = true;
+            co_return;
+        }
+        stream.expires_after(timeout);
+        if (!piece.data.empty()) {
+            if (chunked) {
+                const int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.data.size());
+                std::array<asio::const_buffer, 3> out{asio::buffer(size_line, static_cast<std::size_t>(n)),
+                                                      asio::buffer(piece.data.data(), piece.data.size()), asio::buffer("\r\n", 2)};
+                co_await asio::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+            } else {
+                co_await asio::async_write(stream, asio::buffer(piece.data.data(), piece.data.size()),
+                                           asio::redirect_error(asio::use_awaitable, ec));
+            }
+            if (ec) co_return;
+        }
+        if (piece.end) break;
+    }
+    if (chunked) co_await asio::async_write(stream, asio::buffer("0\r\n\r\n", 5), asio::redirect_error(asio::use_awaitable, ec));
+}
+
+}  // namespace
+
+asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t index, Outgoing request, Done done) {
+    const std::string& head = request.head;
+    const std::string_view body = request.body;
+    const bool head_request = request.head_request;
     ExchangeResult result;
     try {
         asio::io_context& ioc = *kit::current_io_context();
@@ -207,7 +243,7 @@ asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t ind
         // (the keep-alive race): nothing of a response arrived, so the request was not served.
         for (int attempt = 0; attempt < 2; ++attempt) {
             std::unique_ptr<Connection> conn = attempt == 0 ? pools->take(thread, index) : nullptr;
-            const bool reused = conn != nullptr;
+            bool reused = conn != nullptr;
             if (!conn) {
                 conn = std::make_unique<Connection>(ioc);
                 conn->stream.expires_after(limits.connect_timeout);
@@ -227,6 +263,23 @@ asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t ind
                 result.kind = ec == beast::error::timeout ? ExchangeResult::Kind::timeout : ExchangeResult::Kind::failed;
                 result.detail = "writing the request: " + ec.message();
                 break;
+            }
+            if (request.body_stream) {
+                // From here nothing can be retried: the client's body is being consumed.
+                bool client_failed = false;
+                co_await forward_body(conn->stream, *request.body_stream, limits.response_timeout, ec, client_failed);
+                request.body_stream.reset();
+                if (client_failed) {
+                    result.kind = ExchangeResult::Kind::client_failed;
+                    result.detail = "the client's request body broke off";
+                    break;
+                }
+                if (ec) {
+                    result.kind = ec == beast::error::timeout ? ExchangeResult::Kind::timeout : ExchangeResult::Kind::failed;
+                    result.detail = "writing the request body: " + ec.message();
+                    break;
+                }
+                reused = false;  // a stale connection can no longer be retried
             }
             http::response_parser<http::string_body> parser;
             parser.header_limit(k_response_header_limit);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "services/gateway/gateway_options.h"
+#include "services/kit/body_source.h"
 #include "services/kit/response.h"
 
 namespace aaiti::gateway {
@@ -21,6 +22,7 @@ struct ExchangeResult {
         connect_error,  // no connection (refused, unreachable, connect timeout): nothing was sent
         timeout,        // sent, but no response (or no whole buffered body) within response_timeout
         failed,         // the exchange broke (reset mid-response, malformed or oversized response)
+        client_failed,  // the client's streamed body broke off: the kit answers the client itself
     };
     Kind kind = Kind::failed;
     kit::Response response;
@@ -46,10 +48,15 @@ public:
     UpstreamClient& operator=(const UpstreamClient&) = delete;
 
     using Done = std::function<void(ExchangeResult)>;
-    // Call on a kit I/O thread. Sends `head` + `body` to upstream `index` (a pooled connection, or a
-    // new one) and calls `done` once, on this same thread. `body` must stay valid until then.
-    // `head_request`: the response has no body whatever its Content-Length says.
-    void send(std::size_t index, std::string head, std::string_view body, bool head_request, Done done);
+    struct Outgoing {
+        std::string head;                             // request line and header section (build_upstream_head)
+        std::string_view body;                        // a buffered body; must stay valid until `done`
+        std::shared_ptr<kit::BodySource> body_stream;  // or the client's body as it arrives
+        bool head_request = false;  // the response has no body whatever its Content-Length says
+    };
+    // Call on a kit I/O thread. Sends the request to upstream `index` (a pooled connection, or a new
+    // one) and calls `done` once, on this same thread.
+    void send(std::size_t index, Outgoing request, Done done);
 
     // The calling kit I/O thread's index (0..io_threads-1), -1 elsewhere.
     static int io_thread_index() noexcept;

@@ -7,11 +7,11 @@ namespace aaiti::kit::internal {
 void add_builtin_routes(ServerCore& core) {
     core.router.add("GET", "/health", {Dispatch::inline_io, [](const Request&) {
                                            return Response::json(200, R"({"status":"ok"})");
-                                       }, {}});
+                                       }, {}, RequestBody::buffered});
     core.router.add("GET", "/ready", {Dispatch::worker_pool, [&core](const Request&) {
                                           auto report = core.readiness.run(core.draining.load(), core.options.readiness_timeout);
                                           return Response::json(report.ok ? 200 : 503, std::move(report.body));
-                                      }, {}});
+                                      }, {}, RequestBody::buffered});
     core.router.add("GET", "/metrics", {Dispatch::inline_io, [&core](const Request&) {
                                             std::int64_t in_flight = 0;
                                             for (const auto* counter : core.in_flight_per_thread) in_flight += counter->load();
@@ -20,7 +20,7 @@ void add_builtin_routes(ServerCore& core) {
                                             r.content_type = metrics::Registry::k_content_type;
                                             r.body = core.registry.render();
                                             return r;
-                                        }, {}});
+                                        }, {}, RequestBody::buffered});
 }
 
 }  // namespace aaiti::kit::internal

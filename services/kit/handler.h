@@ -50,11 +50,17 @@ using AsyncHandler = std::function<void(const Request&, Responder)>;
 
 enum class Dispatch { inline_io, worker_pool, async };
 
+// How an async route gets the request body: whole in Request::body before the handler runs
+// (buffered, the default), or as the client sends it through Request::body_stream (streamed: the
+// handler starts at the end of the header; a proxy forwards the body without holding it).
+enum class RequestBody { buffered, streamed };
+
 // What the router stores for one (method, route).
 struct Endpoint {
     Dispatch dispatch = Dispatch::inline_io;
     Handler handler;              // inline_io and worker_pool
     AsyncHandler async_handler;  // async
+    RequestBody request_body = RequestBody::buffered;
 };
 
 }  // namespace aaiti::kit

@@ -8,6 +8,7 @@
 //
 // Rules: call it on an I/O thread (inside an inline or async handler); objects bound to the context
 // must be destroyed before the Server is (stop() it first), and must not be used from other threads.
+#include "services/kit/body_source.h"
 #include "services/kit/internal/asio.h"
 
 namespace aaiti::kit {
@@ -17,5 +18,9 @@ boost::asio::io_context* current_io_context() noexcept;
 // 0 .. options().threads - 1 for the calling I/O thread of its Server; -1 on any other thread.
 // Lets a service keep per-I/O-thread state in a plain vector indexed by it, without locks.
 int current_io_thread_index() noexcept;
+
+// The next piece of `source`, awaited from a coroutine; it resumes on its own executor whichever
+// thread the source answered from. The kit reads response streams with it, the gateway request ones.
+boost::asio::awaitable<BodySource::Piece> read_piece(BodySource& source);
 
 }  // namespace aaiti::kit

@@ -1,10 +1,12 @@
 #pragma once
 // The request a handler sees. The kit fills every field before a handler runs; handlers only read it.
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "services/kit/body_source.h"
 #include "services/kit/headers.h"
 
 namespace aaiti::kit {
@@ -22,6 +24,12 @@ struct Request {
     unsigned version = 11;   // 10 for HTTP/1.0, 11 for HTTP/1.1
     Headers headers;
     std::string body;        // complete body (bounded by ServerOptions::body_limit)
+    // Instead of `body`, on routes registered with RequestBody::streamed when the request has one:
+    // the body as the client sends it (still bounded by body_limit). Read it on the I/O thread, in
+    // order, until `end`; a body that breaks off (client gone, too slow, too long) answers `failed`
+    // and the kit then replaces the handler's answer with its own 400/408/413 and closes. A handler
+    // that answers before reading it all gets its answer sent, and the connection closed after it.
+    std::shared_ptr<BodySource> body_stream;
     std::vector<PathParam> params;
 
     std::string route;       // matched template, "/api/users/{id}"; empty when nothing matched

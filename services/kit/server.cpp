@@ -112,22 +112,22 @@ Server::~Server() {
 }
 
 Server& Server::route(std::string_view method, std::string_view path_template, Handler handler) {
-    impl_->core.router.add(method, path_template, {Dispatch::inline_io, std::move(handler), {}});
+    impl_->core.router.add(method, path_template, {Dispatch::inline_io, std::move(handler), {}, RequestBody::buffered});
     return *this;
 }
 
 Server& Server::route_blocking(std::string_view method, std::string_view path_template, Handler handler) {
-    impl_->core.router.add(method, path_template, {Dispatch::worker_pool, std::move(handler), {}});
+    impl_->core.router.add(method, path_template, {Dispatch::worker_pool, std::move(handler), {}, RequestBody::buffered});
     return *this;
 }
 
 Server& Server::route_async(std::string_view method, std::string_view path_template, AsyncHandler handler) {
-    impl_->core.router.add(method, path_template, {Dispatch::async, {}, std::move(handler)});
+    impl_->core.router.add(method, path_template, {Dispatch::async, {}, std::move(handler), RequestBody::buffered});
     return *this;
 }
 
-Server& Server::fallback_async(std::string route_label, AsyncHandler handler) {
-    impl_->core.fallback = {Dispatch::async, {}, std::move(handler)};
+Server& Server::fallback_async(std::string route_label, AsyncHandler handler, RequestBody request_body) {
+    impl_->core.fallback = {Dispatch::async, {}, std::move(handler), request_body};
     impl_->core.fallback_route = std::move(route_label);
     return *this;
 }

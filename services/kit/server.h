@@ -44,8 +44,9 @@ public:
     Server& route_async(std::string_view method, std::string_view path_template, AsyncHandler handler);
     // Async handler for every request whose path matches no route (instead of 404): a reverse proxy's
     // catch-all. `route_label` is its Request::route and its metrics route label ("proxy"). A path
-    // that matches a route with another method still gets 405.
-    Server& fallback_async(std::string route_label, AsyncHandler handler);
+    // that matches a route with another method still gets 405. With RequestBody::streamed the
+    // handler runs once the header is in and reads the body from Request::body_stream.
+    Server& fallback_async(std::string route_label, AsyncHandler handler, RequestBody request_body = RequestBody::buffered);
 
     Server& add_readiness_check(std::string name, ReadinessCheck check);
 

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace aaiti::gateway::test {
@@ -51,6 +52,21 @@ ScriptedUpstream::~ScriptedUpstream() {
     for (int fd : open_fds_) ::close(fd);
 }
 
+bool ScriptedUpstream::Exchange::read_body(std::size_t n, std::string& out) {
+    const std::size_t from_ahead = std::min(n, read_ahead.size());
+    out.append(read_ahead, 0, from_ahead);
+    read_ahead.erase(0, from_ahead);
+    n -= from_ahead;
+    char chunk[65536];
+    while (n > 0) {
+        const ssize_t got = ::recv(fd, chunk, std::min(n, sizeof chunk), 0);
+        if (got <= 0) return false;
+        out.append(chunk, static_cast<std::size_t>(got));
+        n -= static_cast<std::size_t>(got);
+    }
+    return true;
+}
+
 void ScriptedUpstream::serve(int fd) {
     std::string buffer;
     bool counted = false;
@@ -62,8 +78,9 @@ void ScriptedUpstream::serve(int fd) {
             if (n <= 0) return;
             buffer.append(chunk, static_cast<std::size_t>(n));
         }
-        const std::string head = buffer.substr(0, end + 4);
-        buffer.erase(0, end + 4);  // requests in these tests have no body
+        Exchange exchange{fd, buffer.substr(0, end + 4), buffer.substr(end + 4)};
+        buffer.clear();
+        const std::string& head = exchange.head;
         if (head.rfind("GET /health ", 0) == 0) {
             if (!send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")) return;
             continue;
@@ -72,10 +89,11 @@ void ScriptedUpstream::serve(int fd) {
             counted = true;
             ++connections_;
         }
-        if (!answer_(fd, head)) {
+        if (!answer_(exchange)) {
             ::shutdown(fd, SHUT_WR);
             return;
         }
+        buffer = std::move(exchange.read_ahead);  // a pipelined next request
     }
 }
 

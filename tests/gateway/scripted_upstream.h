@@ -2,8 +2,9 @@
 // An upstream on a raw socket whose answers a test writes byte by byte: garbage, a body cut short,
 // a body held back until the test says so. Each connection is served on its own thread: the
 // request head is read, GET /health is answered 200 (the gateway's health checker probes it), any
-// other request goes to the test's `answer`, which writes to the socket and returns whether to keep
-// the connection for another request.
+// other request goes to the test's `answer`, which reads what it wants of the body, writes to the
+// socket and returns whether to keep the connection for another request (its body must then have
+// been read whole).
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -17,7 +18,16 @@ namespace aaiti::gateway::test {
 
 class ScriptedUpstream {
 public:
-    using Answer = std::function<bool(int fd, const std::string& request_head)>;
+    // One request on a connection, as the answer sees it.
+    struct Exchange {
+        int fd = -1;
+        std::string head;        // request line and header section, blank line included
+        std::string read_ahead;  // bytes after the head that arrived with it (a body's start)
+        // The next `n` bytes of the body (read_ahead first, then the socket); false if the peer
+        // closed first.
+        bool read_body(std::size_t n, std::string& out);
+    };
+    using Answer = std::function<bool(Exchange&)>;
     explicit ScriptedUpstream(Answer answer);
     ~ScriptedUpstream();  // closes the listener and every connection, joins the threads
     ScriptedUpstream(const ScriptedUpstream&) = delete;

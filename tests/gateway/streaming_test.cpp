@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <future>
+#include <thread>
 
 #include "tests/gateway/gateway_test_support.h"
 #include "tests/gateway/scripted_upstream.h"
@@ -51,12 +52,12 @@ TEST_CASE("a long upstream body reaches the client while the upstream is still s
     std::promise<void> release;
     auto released = release.get_future().share();
     const std::string rest(1024 * 1024, 'r');
-    ScriptedUpstream up([&](int fd, const std::string&) {
+    ScriptedUpstream up([&](ScriptedUpstream::Exchange& x) {
         const std::string first = "first bytes;";
-        send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+        send_all(x.fd, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
                          std::to_string(first.size() + rest.size()) + "\r\n\r\n" + first);
         released.wait_for(20s);  // the rest only once the client has seen the first bytes
-        send_all(fd, rest);
+        send_all(x.fd, rest);
         return true;
     });
     Gateway gw = make_gateway(up);
@@ -74,10 +75,10 @@ TEST_CASE("a long upstream body reaches the client while the upstream is still s
 }
 
 TEST_CASE("a body of unknown length is passed on chunked, and the upstream connection is reused after it") {
-    ScriptedUpstream up([](int fd, const std::string&) {
-        send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-        for (int i = 0; i < 50; ++i) send_all(fd, "1000\r\n" + std::string(4096, static_cast<char>('a' + i % 26)) + "\r\n");
-        send_all(fd, "0\r\n\r\n");
+    ScriptedUpstream up([](ScriptedUpstream::Exchange& x) {
+        send_all(x.fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        for (int i = 0; i < 50; ++i) send_all(x.fd, "1000\r\n" + std::string(4096, static_cast<char>('a' + i % 26)) + "\r\n");
+        send_all(x.fd, "0\r\n\r\n");
         return true;
     });
     Gateway gw = make_gateway(up);
@@ -97,11 +98,11 @@ TEST_CASE("a body of unknown length is passed on chunked, and the upstream conne
 
 TEST_CASE("a body far beyond memory limits streams through with bounded memory") {
     constexpr std::size_t k_total = 128u * 1024 * 1024;  // twice what the gateway used to buffer at most
-    ScriptedUpstream up([](int fd, const std::string&) {
-        send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(k_total) + "\r\n\r\n");
+    ScriptedUpstream up([](ScriptedUpstream::Exchange& x) {
+        send_all(x.fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(k_total) + "\r\n\r\n");
         const std::string block(1024 * 1024, 'z');
         for (std::size_t sent = 0; sent < k_total; sent += block.size())
-            if (!send_all(fd, block)) return false;
+            if (!send_all(x.fd, block)) return false;
         return true;
     });
     Gateway gw = make_gateway(up);
@@ -124,12 +125,12 @@ TEST_CASE("a body far beyond memory limits streams through with bounded memory")
 }
 
 TEST_CASE("an upstream that breaks off mid-body cuts the client's connection; the gateway keeps serving") {
-    ScriptedUpstream up([](int fd, const std::string& head) {
-        if (head.find("/whole") != std::string::npos) {
-            send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    ScriptedUpstream up([](ScriptedUpstream::Exchange& x) {
+        if (x.head.find("/whole") != std::string::npos) {
+            send_all(x.fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
             return true;
         }
-        send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" + std::string(300'000, 'p'));
+        send_all(x.fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" + std::string(300'000, 'p'));
         return false;  // closes 700 000 bytes short
     });
     Gateway gw = make_gateway(up);
@@ -145,12 +146,12 @@ TEST_CASE("an upstream that breaks off mid-body cuts the client's connection; th
 
 TEST_CASE("a client that goes away mid-body releases the upstream connection") {
     std::promise<bool> upstream_saw_close;
-    ScriptedUpstream up([&](int fd, const std::string&) {
-        send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n");
+    ScriptedUpstream up([&](ScriptedUpstream::Exchange& x) {
+        send_all(x.fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n");
         const std::string block(64 * 1024, 'q');
         bool failed = false;
         const auto deadline = std::chrono::steady_clock::now() + 20s;
-        while (!failed && std::chrono::steady_clock::now() < deadline) failed = !send_all(fd, block);
+        while (!failed && std::chrono::steady_clock::now() < deadline) failed = !send_all(x.fd, block);
         upstream_saw_close.set_value(failed);
         return false;
     });
@@ -165,4 +166,52 @@ TEST_CASE("a client that goes away mid-body releases the upstream connection") {
     auto outcome = upstream_saw_close.get_future();
     REQUIRE(outcome.wait_for(20s) == std::future_status::ready);
     CHECK(outcome.get());  // the gateway closed its side instead of reading on
+}
+
+TEST_CASE("an upload reaches the upstream while the client is still sending it") {
+    const std::string first(300'000, 'f'), second(300'000, 's');
+    std::promise<void> first_half_upstream;
+    ScriptedUpstream up([&](ScriptedUpstream::Exchange& x) {
+        std::string body;
+        const bool whole = x.read_body(first.size(), body);
+        first_half_upstream.set_value();  // the client holds the second half back until now
+        if (!whole || !x.read_body(second.size(), body)) return false;
+        const std::string answer = x.head.find("Content-Length: 600000") != std::string::npos && body == first + second ? "intact" : "damaged";
+        send_all(x.fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(answer.size()) + "\r\n\r\n" + answer);
+        return true;
+    });
+    Gateway gw = make_gateway(up);
+    gw.start();
+    RawConnection c(gw.port());
+    REQUIRE(c.send("PUT /api/files/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 600000\r\n\r\n" + first));
+    REQUIRE(first_half_upstream.get_future().wait_for(20s) == std::future_status::ready);
+    REQUIRE(c.send(second));
+    auto r = c.read_reply(10s);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == "intact");
+}
+
+TEST_CASE("an upload the client abandons mid-body is not passed on as whole; the gateway keeps serving") {
+    std::promise<bool> upstream_outcome;
+    ScriptedUpstream up([&](ScriptedUpstream::Exchange& x) {
+        if (x.head.find("/after") != std::string::npos) {
+            send_all(x.fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            return true;
+        }
+        std::string body;
+        upstream_outcome.set_value(x.read_body(100'000, body));  // false: the gateway closed short
+        return false;
+    });
+    Gateway gw = make_gateway(up);
+    gw.start();
+    {
+        RawConnection c(gw.port());
+        REQUIRE(c.send("POST /api/files/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + std::string(40'000, 'a')));
+        std::this_thread::sleep_for(100ms);
+    }  // the client goes away 60 000 bytes short
+    auto outcome = upstream_outcome.get_future();
+    REQUIRE(outcome.wait_for(20s) == std::future_status::ready);
+    CHECK_FALSE(outcome.get());
+    CHECK(http(gw.port(), "GET", "/api/files/after").body == "ok");
 }

@@ -13,7 +13,7 @@ using namespace aaiti::kit;
 
 namespace {
 Endpoint tagged(std::string tag) {
-    return {Dispatch::inline_io, [tag](const Request&) { return Response::text(200, tag); }, {}};
+    return {Dispatch::inline_io, [tag](const Request&) { return Response::text(200, tag); }, {}, RequestBody::buffered};
 }
 std::string run(const Router::Match& m) { return m.endpoint->handler(Request{}).body; }
 }  // namespace

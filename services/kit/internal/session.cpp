@@ -12,9 +12,15 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/beast/http/buffer_body.hpp>
 
 #include "common/logging.h"
 #include "services/kit/internal/io_thread.h"
+#include "services/kit/io_context.h"
 #include "services/kit/trace_context.h"
 #include "services/kit/worker_pool.h"
 
@@ -104,6 +110,7 @@ public:
           options_(thread.core.options),
           socket_(std::move(socket)),
           timer_(thread.ioc),
+          body_read_done_(thread.ioc),
           // Bodies go into the parser's string, so the buffer only ever holds a header section and
           // a read chunk: bounded by header_limit plus one chunk.
           buffer_(options_.header_limit + 2 * k_read_chunk),
@@ -163,31 +170,46 @@ private:
         phase_ = Phase::reading;
         timed_out_ = false;
         set_deadline(options_.read_timeout);
+        ++generation_;
+        body_parser_.reset();
+        body_failure_ = {};
 
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
         parser_->body_limit(options_.body_limit);
-        parser_->eager(true);
+        parser_->eager(false);  // stop at the end of the header: the route decides how the body is read
         beast::error_code ec;
-        co_await read_message(ec);
+        co_await read_message(ec, true);
         if (ec) co_return co_await answer_read_error(ec, started);
+
+        std::shared_ptr<Request> req = reusable_request();
+        take_request_head(*req);
+        Router::Match match = core_.router.match(req->method, req->path);
+        const Endpoint* endpoint = match.outcome == Router::Outcome::found ? match.endpoint
+                                   : match.outcome == Router::Outcome::not_found && core_.fallback.async_handler ? &core_.fallback
+                                                                                                                 : nullptr;
+        const bool client_keep_alive = parser_->keep_alive();
+        if (endpoint && endpoint->dispatch == Dispatch::async && endpoint->request_body == RequestBody::streamed && has_body()) {
+            stream_request_body(*req);
+        } else {
+            parser_->eager(true);
+            co_await read_message(ec, false);
+            if (ec) co_return co_await answer_read_error(ec, started);
+            req->body.swap(parser_->get().body());
+        }
 
         phase_ = Phase::handling;
         set_no_deadline();
-        std::shared_ptr<Request> req = reusable_request();
-        take_request(*req);
-
         Response res;
-        Router::Match match = core_.router.match(req->method, req->path);
         std::uint32_t route_id = match.route_id;
         std::string_view route_label = match.route ? std::string_view(*match.route) : k_unmatched_route;
         switch (match.outcome) {
             case Router::Outcome::not_found:
-                if (core_.fallback.async_handler) {
+                if (endpoint) {
                     req->route = core_.fallback_route;
                     route_id = ServerCore::k_fallback_route_id;
                     route_label = core_.fallback_route;
-                    res = co_await dispatch(core_.fallback, req);
+                    res = co_await dispatch(*endpoint, req);
                     break;
                 }
                 res = kit_error(options_, 404, "not_found", "no route for " + req->method + " " + req->path, req->request_id);
@@ -200,14 +222,24 @@ private:
             case Router::Outcome::found:
                 req->route = *match.route;
                 req->params = std::move(match.params);
-                res = co_await dispatch(*match.endpoint, req);
+                res = co_await dispatch(*endpoint, req);
                 break;
         }
 
+        // A streamed body not read to its end leaves its rest on the connection: close after the
+        // answer (lingering, so the client reads it). One that failed gets the kit's own answer.
+        bool body_complete = true;
+        if (body_parser_) {
+            co_await body_read_finished();
+            body_complete = body_parser_->is_done();
+            if (body_failure_.status != 0)
+                res = kit_error(options_, body_failure_.status, body_failure_.code, body_failure_.message, req->request_id);
+        }
         // A streamed body of unknown length to HTTP/1.0 ends with the connection.
-        const bool keep_alive = parser_->keep_alive() && !core_.draining.load(std::memory_order_relaxed) &&
+        const bool keep_alive = client_keep_alive && body_complete && !core_.draining.load(std::memory_order_relaxed) &&
                                 framing_of(res, req->version == 10 ? 10 : 11) != Framing::until_close;
         const std::size_t sent = co_await write_response(res, *req, keep_alive, ec);
+        req->body_stream.reset();
         record_exchange(thread_.state, core_,
                         {req->method, req->path, route_id, route_label, res.status, seconds_since(started), sent,
                          req->request_id, req->trace_id, remote_});
@@ -222,9 +254,11 @@ private:
     // Feeds buffered bytes to the parser and reads more until a whole message is in. This is
     // Beast's read loop done inline: no composed operation, no extra trip through the scheduler
     // when the request is already in the buffer (the common keep-alive case).
-    asio::awaitable<void> read_message(beast::error_code& ec) {
+    // With `header_only`, returns once the header is in (the parser must not be eager).
+    asio::awaitable<void> read_message(beast::error_code& ec, bool header_only) {
         bool header_seen = false;
         for (;;) {
+            if (parser_->is_done()) co_return;  // a bodiless request is complete with its header
             if (buffer_.size() > 0) {
                 const std::size_t used = parser_->put(buffer_.data(), ec);
                 buffer_.consume(used);
@@ -234,6 +268,7 @@ private:
                     co_return;
                 if (parser_->is_done()) co_return;
             }
+            if (header_only && parser_->is_header_done()) co_return;
             if (!header_seen && parser_->is_header_done()) {
                 header_seen = true;
                 auto& msg = parser_->get();
@@ -278,12 +313,14 @@ private:
         r.query.clear();
         r.headers.clear();
         r.body.clear();
+        r.body_stream.reset();
         r.params.clear();
         r.route.clear();
         return request_;
     }
 
-    void take_request(Request& req) {
+    // Everything of the request but its body, which is read (or streamed) after routing.
+    void take_request_head(Request& req) {
         auto& msg = parser_->get();
         req.method = sv(msg.method_string());
         req.target = sv(msg.target());
@@ -299,9 +336,122 @@ private:
         if (q != std::string::npos) req.query.assign(req.target, q + 1);
         req.version = msg.version();
         for (const auto& field : msg) req.headers.add(std::string(sv(field.name_string())), std::string(sv(field.value())));
-        req.body.swap(msg.body());
         apply_request_context(req);
     }
+
+    bool has_body() const {
+        return parser_->chunked() || (parser_->content_length() && *parser_->content_length() > 0);
+    }
+
+    // The body goes to the handler as the client sends it: the parser becomes a piece-by-piece one
+    // (the header is parsed, the body not yet begun) and the request gets a source reading from it.
+    void stream_request_body(Request& req) {
+        auto& msg = parser_->get();
+        continue_pending_ = msg.version() == 11 && iequals(sv(msg[http::field::expect]), "100-continue");
+        const auto length = parser_->content_length();
+        body_parser_.emplace(std::move(*parser_));
+        body_parser_->eager(true);
+        req.body_stream = std::make_shared<StreamedRequestBody>(
+            weak_from_this(), generation_, length ? std::optional<std::uint64_t>(*length) : std::nullopt);
+    }
+
+    // One piece of a streamed request body for its source (see StreamedRequestBody), under the read
+    // timeout. Runs beside the suspended serve_request, which waits for it before touching the socket.
+    asio::awaitable<void> read_body_piece(std::shared_ptr<Session>, BodySource::Next next) {
+        BodySource::Piece piece{{}, false, true};
+        try {
+            piece = co_await next_body_piece();
+        } catch (const std::exception& e) {
+            logging::warn("kit: reading a request body failed", {{"error", e.what()}});
+        }
+        body_reading_ = false;
+        body_read_done_.cancel();
+        next(piece);
+    }
+
+    asio::awaitable<BodySource::Piece> next_body_piece() {
+        constexpr BodySource::Piece k_failed{{}, false, true};
+        if (body_parser_->is_done()) co_return BodySource::Piece{{}, true, false};
+        beast::error_code ec;
+        if (continue_pending_) {  // the handler wants the body: now the client may send it
+            continue_pending_ = false;
+            co_await asio::async_write(socket_, asio::buffer(k_continue.data(), k_continue.size()), redirect(ec));
+            if (ec) co_return k_failed;
+        }
+        phase_ = Phase::reading;
+        timed_out_ = false;
+        set_deadline(options_.read_timeout);
+        body_piece_.resize(k_read_chunk);
+        auto& body = body_parser_->get().body();
+        body.data = body_piece_.data();
+        body.size = body_piece_.size();
+        for (;;) {
+            if (buffer_.size() > 0) {
+                const std::size_t used = body_parser_->put(buffer_.data(), ec);
+                buffer_.consume(used);
+                if (ec == http::error::need_buffer || ec == http::error::need_more) ec = {};
+                if (ec || body_parser_->is_done() || body.size < body_piece_.size()) break;
+            }
+            const std::size_t n = co_await socket_.async_read_some(buffer_.prepare(k_read_chunk), redirect(ec));
+            if (ec == asio::error::eof) ec = http::error::partial_message;
+            if (ec) break;
+            buffer_.commit(n);
+        }
+        phase_ = Phase::handling;
+        set_no_deadline();
+        if (ec) {
+            note_body_failure(ec);
+            co_return k_failed;
+        }
+        co_return BodySource::Piece{std::string_view(body_piece_.data(), body_piece_.size() - body.size), body_parser_->is_done(),
+                                    false};
+    }
+
+    // What the client must be told about a streamed body that broke off; nothing when it went away.
+    void note_body_failure(const beast::error_code& ec) {
+        const auto& http_category = http::make_error_code(http::error::bad_method).category();
+        if (timed_out_) {
+            body_failure_ = {408, "request_timeout",
+                             "the request was not complete within " + std::to_string(options_.read_timeout.count()) + " ms"};
+        } else if (ec == http::error::body_limit) {
+            body_failure_ = {413, "payload_too_large", "the request body exceeds " + std::to_string(options_.body_limit) + " bytes"};
+        } else if (ec.category() == http_category && ec != http::error::partial_message) {
+            body_failure_ = {400, "bad_request", "malformed request body: " + ec.message()};
+        }
+    }
+
+    // serve_request and a body read share the socket and the buffer: the answer waits for the read.
+    asio::awaitable<void> body_read_finished() {
+        while (body_reading_) {
+            body_read_done_.expires_at(Clock::time_point::max());
+            beast::error_code ec;
+            co_await body_read_done_.async_wait(redirect(ec));
+        }
+    }
+
+    // Request::body_stream of a streamed request. Holds the connection weakly; a source kept past
+    // its request (a new generation) reads nothing.
+    class StreamedRequestBody final : public BodySource {
+    public:
+        StreamedRequestBody(std::weak_ptr<Session> session, std::uint64_t generation, std::optional<std::uint64_t> length)
+            : session_(std::move(session)), generation_(generation), length_(length) {}
+
+        void read(Next next) override {
+            auto session = session_.lock();
+            if (!session || session->generation_ != generation_ || session->body_reading_ || session->phase_ == Phase::closed) {
+                next({{}, false, true});
+                return;
+            }
+            session->body_reading_ = true;
+            asio::co_spawn(session->thread_.ioc, session->read_body_piece(session, std::move(next)), asio::detached);
+        }
+        std::optional<std::uint64_t> length() const override { return length_; }
+
+    private:
+        std::weak_ptr<Session> session_;
+        std::uint64_t generation_;
+        std::optional<std::uint64_t> length_;
+    };
 
     asio::awaitable<Response> dispatch(const Endpoint& endpoint, std::shared_ptr<Request> req) {
         switch (endpoint.dispatch) {
@@ -389,7 +539,7 @@ private:
         for (;;) {
             phase_ = Phase::handling;
             set_no_deadline();
-            const BodySource::Piece piece = co_await next_piece(source);
+            const BodySource::Piece piece = co_await read_piece(source);
             if (piece.failed || (expected && sent + piece.data.size() > *expected)) {
                 ec = asio::error::connection_aborted;
                 co_return sent;
@@ -422,20 +572,6 @@ private:
             co_await asio::async_write(socket_, asio::buffer("0\r\n\r\n", 5), redirect(ec));
         }
         co_return sent;
-    }
-
-    // One piece from the source, resumed on this connection's thread whichever thread answered.
-    static asio::awaitable<BodySource::Piece> next_piece(BodySource& source) {
-        return asio::async_initiate<const asio::use_awaitable_t<>&, void(BodySource::Piece)>(
-            [&source](auto handler) {
-                auto executor = asio::get_associated_executor(handler);
-                // std::function needs a copyable target; the handler is move-only.
-                auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-                source.read([executor, shared](BodySource::Piece piece) {
-                    asio::post(executor, [shared, piece]() mutable { std::move(*shared)(piece); });
-                });
-            },
-            asio::use_awaitable);
     }
 
     // A request that could not be read: answer what can be answered (408/413/431/400), then close.
@@ -551,8 +687,20 @@ private:
     const ServerOptions& options_;
     tcp::socket socket_;
     asio::steady_timer timer_;
+    asio::steady_timer body_read_done_;  // wakes serve_request waiting for a streamed body's piece read
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
+    // A streamed request body (RequestBody::streamed): its parser, the piece handed out last, and
+    // the state shared by serve_request and the piece reads.
+    std::optional<http::request_parser<http::buffer_body>> body_parser_;
+    std::vector<char> body_piece_;
+    bool body_reading_ = false;
+    bool continue_pending_ = false;  // Expect: 100-continue, answered at the handler's first read
+    struct BodyFailure {
+        int status = 0;  // 0: nothing to tell the client
+        std::string code, message;
+    } body_failure_;
+    std::uint64_t generation_ = 0;  // counts requests: a stale body source is refused
     std::string head_;  // response head, reused across requests
     std::string remote_;
     std::shared_ptr<Request> request_;  // reused across keep-alive requests (see reusable_request)
@@ -612,3 +760,21 @@ void reject_connection(IoThread& thread, tcp::socket socket) {
 }
 
 }  // namespace aaiti::kit::internal
+
+namespace aaiti::kit {
+
+boost::asio::awaitable<BodySource::Piece> read_piece(BodySource& source) {
+    namespace asio = internal::asio;
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(BodySource::Piece)>(
+        [&source](auto handler) {
+            auto executor = asio::get_associated_executor(handler);
+            // std::function needs a copyable target; the handler is move-only.
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            source.read([executor, shared](BodySource::Piece piece) {
+                asio::post(executor, [shared, piece]() mutable { std::move(*shared)(piece); });
+            });
+        },
+        asio::use_awaitable);
+}
+
+}  // namespace aaiti::kit
