@@ -24,8 +24,9 @@ struct Request {
     unsigned version = 11;   // 10 for HTTP/1.0, 11 for HTTP/1.1
     Headers headers;
     std::string body;        // complete body (bounded by ServerOptions::body_limit)
-    // Instead of `body`, on routes registered with RequestBody::streamed when the request has one:
-    // the body as the client sends it (still bounded by body_limit). Read it on the I/O thread, in
+    // Instead of `body`, on routes registered with RequestBody::streamed when the body has not all
+    // arrived with the header (a small one that has is in `body`, as on any route): the body as the
+    // client sends it (still bounded by body_limit). Read it on the I/O thread, in
     // order, until `end`; a body that breaks off (client gone, too slow, too long) answers `failed`
     // and the kit then replaces the handler's answer with its own 400/408/413 and closes. A handler
     // that answers before reading it all gets its answer sent, and the connection closed after it.

@@ -189,7 +189,7 @@ private:
                                    : match.outcome == Router::Outcome::not_found && core_.fallback.async_handler ? &core_.fallback
                                                                                                                  : nullptr;
         const bool client_keep_alive = parser_->keep_alive();
-        if (endpoint && endpoint->dispatch == Dispatch::async && endpoint->request_body == RequestBody::streamed && has_body()) {
+        if (endpoint && endpoint->dispatch == Dispatch::async && endpoint->request_body == RequestBody::streamed && body_still_arriving()) {
             stream_request_body(*req);
         } else {
             parser_->eager(true);
@@ -339,8 +339,12 @@ private:
         apply_request_context(req);
     }
 
-    bool has_body() const {
-        return parser_->chunked() || (parser_->content_length() && *parser_->content_length() > 0);
+    // Whether the body is worth streaming: it exists and has not all arrived with the header (a
+    // small body that has is read at once and forwarded with the head, in one write).
+    bool body_still_arriving() const {
+        if (parser_->chunked()) return true;
+        const auto length = parser_->content_length();
+        return length && *length > 0 && buffer_.size() < *length;
     }
 
     // The body goes to the handler as the client sends it: the parser becomes a piece-by-piece one
