@@ -81,6 +81,7 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, &response.headers);
     curl_easy_setopt(easy, CURLOPT_USERAGENT, "aaiti/0.1");
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_PROXY, request.direct ? "" : nullptr);  // "": no proxy; null: the environment's
 
     if (request.method == "HEAD") {
         curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);

@@ -19,6 +19,9 @@ struct HttpRequest {
     std::string body;
     std::chrono::milliseconds timeout{10000};         // whole transfer
     std::chrono::milliseconds connect_timeout{3000};  // TCP (+TLS) connect
+    // Never through a proxy, whatever http_proxy/HTTP_PROXY/ALL_PROXY say: a probe of a service on
+    // our own network must reach the service, not a proxy that happens to be in the environment.
+    bool direct = false;
 };
 
 struct HttpResponse {

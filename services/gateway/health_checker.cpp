@@ -39,6 +39,7 @@ void HealthChecker::run() {
                 req.url = u->address().url + "/health";
                 req.timeout = timeout_;
                 req.connect_timeout = timeout_;
+                req.direct = true;
                 ok = client.send(req).status < 400;
             } catch (const std::exception&) {
                 ok = false;  // refused, timed out: a failed probe

@@ -43,6 +43,26 @@ TEST_CASE("HttpClient GET returns status, body and lower-cased headers") {
     CHECK(echo["body"] == "");
 }
 
+TEST_CASE("a direct request ignores a proxy in the environment; others go through it") {
+    HttpPeer peer;
+    // A "proxy" nobody listens on: whatever goes through it fails.
+    const std::string dead_proxy = "http://127.0.0.1:" + std::to_string(free_loopback_port());
+    ::setenv("http_proxy", dead_proxy.c_str(), 1);
+    ::unsetenv("no_proxy");
+    ::unsetenv("NO_PROXY");
+    struct Unset {
+        ~Unset() { ::unsetenv("http_proxy"); }
+    } unset;
+    HttpClient client;
+    HttpRequest direct;
+    direct.url = peer.url("/echo/x");
+    direct.direct = true;
+    CHECK(client.send(direct).status == 200);
+    HttpRequest proxied = direct;
+    proxied.direct = false;
+    CHECK_THROWS_AS(client.send(proxied), UnavailableError);
+}
+
 TEST_CASE("HttpClient POSTs JSON with its content type and reads the JSON answer") {
     HttpPeer peer;
     HttpClient client;
