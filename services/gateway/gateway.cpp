@@ -20,10 +20,6 @@ namespace aaiti::gateway {
 
 namespace {
 
-bool idempotent(std::string_view method) noexcept {
-    return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS";
-}
-
 bool header_safe(std::string_view v) noexcept { return v.find_first_of("\r\n") == std::string_view::npos; }
 
 HealthPolicy policy_of(const GatewayOptions& o) {
@@ -151,7 +147,7 @@ void Gateway::Impl::register_metrics() {
         u->metrics.up->set(1);
         u->metrics.active = &active.with({url});
     }
-    retries = &reg.counter("gateway_retries_total", "Idempotent requests retried on another upstream after a connect error.").get();
+    retries = &reg.counter("gateway_retries_total", "Requests retried on another upstream after a connect error (nothing had been sent).").get();
     auto& circuit = reg.counter("gateway_circuit_open_total", "Requests answered 503 at once: no upstream of the route available.",
                                 {"route"});
     for (const auto& r : table.routes()) circuit_open.push_back(&circuit.with({r.prefix}));
@@ -283,7 +279,11 @@ void Gateway::Impl::forward(std::shared_ptr<ProxyCall> call) {
                 u->on_connect_error(now);
                 logging::warn("gateway: upstream connect failed",
                               {{"upstream", u->address().url}, {"error", r.detail}, {"request_id", call->req->request_id}});
-                if (call->attempts == 1 && idempotent(call->req->method)) {
+                // Nothing was sent (not even a streamed body's first byte, read only once connected),
+                // so any method, a POST included, is safe to send elsewhere: as HAProxy's
+                // retry-on conn-failure and Envoy's connect-failure do. A rolling restart then costs
+                // no failed request.
+                if (call->attempts == 1) {
                     retries->inc();
                     call->first_tried = u;
                     forward(call);

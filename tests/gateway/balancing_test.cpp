@@ -107,7 +107,7 @@ TEST_CASE("an upstream killed under load is ejected without failed requests and 
     CHECK(metric_value(m, "gateway_upstream_ejections_total{upstream=\"" + a.url() + "\"}") >= 1);
 }
 
-TEST_CASE("a GET meeting a refused connection is retried once on another upstream") {
+TEST_CASE("a GET or a POST meeting a refused connection is retried once on another upstream") {
     const int dead = aaiti::test::free_loopback_port();
     TestUpstream live("live");
     RouteSpec r;
@@ -119,6 +119,15 @@ TEST_CASE("a GET meeting a refused connection is retried once on another upstrea
     Gateway gw(o);
     gw.start();
     RawConnection c(gw.port());
+    // The first request meets the dead upstream: a POST is as safe to retry after a refused
+    // connect as a GET (nothing was sent), its body included.
+    for (int i = 0; i < 2; ++i) {
+        REQUIRE(c.send("POST /api/svc/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"));
+        auto reply = c.read_reply();
+        REQUIRE(reply);
+        CHECK(reply->status == 200);
+        CHECK(parse_echo(reply->body)["body"] == "hello");
+    }
     for (int i = 0; i < 4; ++i) {
         REQUIRE(c.send("GET /api/svc/name HTTP/1.1\r\nHost: x\r\n\r\n"));
         auto reply = c.read_reply();
