@@ -199,12 +199,7 @@ TEST_CASE("an upstream that answers garbage or hangs up mid-response gives 502, 
         send_all(x.fd, answer);
         return false;  // then close
     });
-    RouteSpec r;
-    r.prefix = "/api/svc";
-    r.upstreams.push_back(parse_upstream_url(fake.url()));
-    auto o = test_gateway_options({r});
-    o.health_interval = std::chrono::seconds(60);
-    Gateway gw(o);
+    Gateway gw(scripted_gateway_options("/api/svc", fake));
     gw.start();
     auto res = http(gw.port(), "GET", "/api/svc/x");
     CHECK(res.status == 502);

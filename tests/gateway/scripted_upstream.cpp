@@ -8,7 +8,18 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "tests/gateway/gateway_test_support.h"
+
 namespace aaiti::gateway::test {
+
+GatewayOptions scripted_gateway_options(std::string prefix, const ScriptedUpstream& up) {
+    RouteSpec r;
+    r.prefix = std::move(prefix);
+    r.upstreams.push_back(parse_upstream_url(up.url()));
+    auto o = test_gateway_options({r});
+    o.health_interval = std::chrono::seconds(60);
+    return o;
+}
 
 bool send_all(int fd, std::string_view bytes) {
     while (!bytes.empty()) {

@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "services/gateway/gateway_options.h"
+
 namespace aaiti::gateway::test {
 
 class ScriptedUpstream {
@@ -50,6 +52,10 @@ private:
     std::vector<std::thread> threads_;
     std::thread acceptor_;
 };
+
+// Gateway options with one route, `prefix` -> `up`, and no active probing to speak of (one a
+// minute): what a test scripts is all the upstream sees.
+GatewayOptions scripted_gateway_options(std::string prefix, const ScriptedUpstream& up);
 
 // Writes all of `bytes`; false when the peer has gone (reset or closed).
 bool send_all(int fd, std::string_view bytes);

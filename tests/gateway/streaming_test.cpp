@@ -17,14 +17,7 @@ using namespace aaiti::gateway::test;
 
 namespace {
 
-Gateway make_gateway(const ScriptedUpstream& up) {
-    RouteSpec r;
-    r.prefix = "/api/files";
-    r.upstreams.push_back(parse_upstream_url(up.url()));
-    auto o = test_gateway_options({r});
-    o.health_interval = std::chrono::seconds(60);
-    return Gateway(o);
-}
+Gateway make_gateway(const ScriptedUpstream& up) { return Gateway(scripted_gateway_options("/api/files", up)); }
 
 // Reads from `c` until `predicate(received)` holds or nothing arrives for 10 s.
 bool receive_until(RawConnection& c, std::string& received, const std::function<bool(const std::string&)>& predicate) {
