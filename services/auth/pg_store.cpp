@@ -116,7 +116,7 @@ public:
                     return WriteResult::username_taken;
                 if (!exec_prepared_sql(tx, "SELECT 1 FROM users WHERE email = $1", u.email).empty())
                     return WriteResult::email_taken;
-                exec_prepared_sql(tx, 
+                exec_prepared_sql(tx,
                     "INSERT INTO users (id, username, email, password_hash, first_name, last_name, role, created_at, "
                     "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     u.id, u.username, u.email, u.password_hash, u.first_name, u.last_name, u.role, u.created_at,
@@ -153,7 +153,7 @@ public:
             return in_transaction(primary_, [&](pqxx::transaction_base& tx) {
                 if (!exec_prepared_sql(tx, "SELECT 1 FROM users WHERE email = $1 AND id <> $2", email, id).empty())
                     return WriteResult::email_taken;
-                const auto r = exec_prepared_sql(tx, 
+                const auto r = exec_prepared_sql(tx,
                     "UPDATE users SET email = $1, first_name = $2, last_name = $3, updated_at = $4 WHERE id = $5", email,
                     first_name, last_name, now, id);
                 return r.affected_rows() == 1 ? WriteResult::ok : WriteResult::not_found;
@@ -201,7 +201,7 @@ public:
     void create_session(const std::string& sid, const std::string& user_id, const std::string& jti, std::int64_t now,
                         std::int64_t expires_at) override {
         in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
-            exec_prepared_sql(tx, 
+            exec_prepared_sql(tx,
                 "INSERT INTO sessions (id, user_id, current_jti, created_at, last_used_at, expires_at) "
                 "VALUES ($1, $2, $3, $4, $4, $5)",
                 sid, user_id, jti, now, expires_at);
@@ -214,12 +214,12 @@ public:
         if (!valid_id(user_id)) return Rotation::missing;
         return in_transaction(primary_, [&](pqxx::transaction_base& tx) {
             // One conditional UPDATE: of two concurrent uses of the same token exactly one rotates.
-            const auto r = exec_prepared_sql(tx, 
+            const auto r = exec_prepared_sql(tx,
                 "UPDATE sessions SET current_jti = $1, last_used_at = $2, expires_at = $3 WHERE id = $4 AND user_id = $5 "
                 "AND current_jti = $6 AND revoked_at IS NULL AND expires_at > $2",
                 new_jti, now, expires_at, sid, user_id, old_jti);
             if (r.affected_rows() == 1) return Rotation::rotated;
-            const auto why = exec_prepared_sql(tx, 
+            const auto why = exec_prepared_sql(tx,
                 "SELECT revoked_at IS NOT NULL, expires_at FROM sessions WHERE id = $1 AND user_id = $2", sid, user_id);
             if (why.empty()) return Rotation::missing;
             if (why[0][0].as<bool>() || why[0][1].as<std::int64_t>() <= now) return Rotation::revoked;
@@ -247,7 +247,7 @@ public:
 
     bool revoke_session(const std::string& sid, const std::string& reason, std::int64_t now) override {
         return in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
-            return exec_prepared_sql(tx, 
+            return exec_prepared_sql(tx,
                          "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL",
                          now, reason, sid)
                        .affected_rows() == 1;
@@ -259,7 +259,7 @@ public:
         if (!valid_id(user_id)) return {};
         return in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
             std::vector<std::string> sids;
-            for (const auto& row : exec_prepared_sql(tx, 
+            for (const auto& row : exec_prepared_sql(tx,
                      "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE user_id = $3 AND revoked_at IS NULL "
                      "RETURNING id",
                      now, reason, user_id))
@@ -279,7 +279,7 @@ public:
                                 std::int64_t now) override {
         return in_transaction(primary_, [&](pqxx::transaction_base& tx) {
             // The upsert locks the row, so the follow-up UPDATE sees no concurrent change.
-            const auto r = exec_prepared_sql(tx, 
+            const auto r = exec_prepared_sql(tx,
                 "INSERT INTO login_failures AS f (scope, key, failures, last_failure_at, locked_until) "
                 "VALUES ($1, $2, 1, $3, 0) ON CONFLICT (scope, key) DO UPDATE SET "
                 "failures = CASE WHEN f.last_failure_at < $3 - $4 OR f.locked_until > 0 THEN 1 ELSE f.failures + 1 END, "
@@ -304,7 +304,7 @@ public:
 
     void add_audit(const AuditEvent& e) override {
         in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
-            exec_prepared_sql(tx, 
+            exec_prepared_sql(tx,
                 "INSERT INTO audit_log (at, event, user_id, username, ip, request_id, detail) "
                 "VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 e.at, e.event, e.user_id, e.username, e.ip, e.request_id, e.detail);
@@ -315,7 +315,7 @@ public:
     std::vector<AuditEvent> list_audit(int limit, int offset) override {
         return in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
             std::vector<AuditEvent> events;
-            for (const auto& row : exec_prepared_sql(tx, 
+            for (const auto& row : exec_prepared_sql(tx,
                      "SELECT id, at, event, user_id, username, ip, request_id, detail FROM audit_log "
                      "ORDER BY id DESC LIMIT $1 OFFSET $2",
                      limit, offset)) {
