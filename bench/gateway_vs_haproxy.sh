@@ -6,15 +6,16 @@
 #
 # Environment: THREADS (gateway threads = HAProxy nbthread, default 2), UPSTREAM_THREADS (1 each),
 # DURATION (per wrk run, 10s), ROUNDS (per connection count, 3), CONNECTIONS ("100 1000"),
-# DOWNLOAD_BYTES (1048576; 0 skips the download rounds), DOWNLOAD_CONNECTIONS (50).
+# DOWNLOAD_BYTES (1048576; 0 skips the download rounds), DOWNLOAD_CONNECTIONS (50), HAPROXY_HEADERS.
 # Without arguments the release builds are used, built first if missing.
 # Two gateways, both with --no-access-log (HAProxy logs nothing either):
 #   gateway       the equivalent of the HAProxy config: a `;public;unlimited` route (no token, no rate
 #                 limit), so both do the same job: round-robin keep-alive proxying. The targets apply here.
 #   gateway_full  as in production: a valid access token in every request, JWT verification, rate
 #                 limiting and the revocation check against a local in-memory redis-server: reported.
-# HAProxy: `http-reuse always`, no logging, the same timeouts. Rounds are interleaved (haproxy,
-# gateway, gateway_full, ...); the summary uses medians. Targets (exit 1 if missed): gateway/haproxy
+# HAProxy: `http-reuse always`, no logging, the same timeouts, and the forwarding headers the
+# gateway sets (X-Forwarded-For/Proto, X-Request-Id; HAPROXY_HEADERS=none leaves them out).
+# Rounds are interleaved (haproxy, gateway, gateway_full, ...); the summary uses medians. Targets (exit 1 if missed): gateway/haproxy
 # req/s >= 1.0 at 100 connections, gateway p99 <= 10 ms at 1000 connections, errors = 0, RSS <= 64 MiB.
 # Then downloads of DOWNLOAD_BYTES (GET /bytes/N, streamed by the gateway past 64 KiB), interleaved
 # the same way: reported (MiB/s and the ratio), no target.
@@ -99,6 +100,13 @@ wait_http "$gw_url"
 
 # --- HAProxy, the equivalent configuration ---
 hap_port=$(free_port)
+# The request headers the gateway must set on every proxied request (issue 4), set the HAProxy way:
+# the client's address, the scheme, and a request id (the client's, else a new UUID). W3C
+# traceparent has no HAProxy 2.6 equivalent. HAPROXY_HEADERS=none measures a bare HAProxy instead.
+hap_headers='  option forwardfor
+  http-request set-header X-Forwarded-Proto http
+  http-request set-header X-Request-Id %[uuid] unless { req.hdr(x-request-id) -m found }'
+[ "${HAPROXY_HEADERS:-equivalent}" = none ] && hap_headers=""
 cat >"$work/haproxy.cfg" <<CONF
 global
   nbthread $threads
@@ -112,6 +120,7 @@ defaults
   option http-keep-alive
 frontend fe
   bind 127.0.0.1:$hap_port
+$hap_headers
   default_backend be
 backend be
   balance roundrobin
