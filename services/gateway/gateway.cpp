@@ -266,6 +266,7 @@ void Gateway::Impl::forward(std::shared_ptr<ProxyCall> call) {
     out.body = req.body;
     out.body_stream = req.body_stream;
     out.head_request = req.method == "HEAD";
+    out.broken_bodies = u->metrics.failures;
     client->send(u->index(), std::move(out), [this, call, u, started = now](ExchangeResult r) {
         u->end_request();
         const auto now = Clock::now();

@@ -35,7 +35,7 @@ struct UpstreamMetrics {
     metrics::Counter* responses[5] = {};  // 1xx..5xx
     metrics::Counter* connect_errors = nullptr;
     metrics::Counter* timeouts = nullptr;
-    metrics::Counter* failures = nullptr;  // broken exchanges (reset mid-response, bad HTTP)
+    metrics::Counter* failures = nullptr;  // broken exchanges (reset mid-response, bad HTTP, a streamed body cut short)
     metrics::Counter* ejections = nullptr;
     metrics::Histogram* latency = nullptr;
     metrics::Gauge* up = nullptr;

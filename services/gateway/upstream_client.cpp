@@ -84,7 +84,8 @@ namespace {
 class UpstreamBody final : public kit::BodySource, public std::enable_shared_from_this<UpstreamBody> {
 public:
     UpstreamBody(std::weak_ptr<ConnectionPools> pools, int thread, std::size_t index, std::unique_ptr<Connection> conn,
-                 http::response_parser<http::string_body>&& header_parser, std::chrono::milliseconds timeout, std::string upstream)
+                 http::response_parser<http::string_body>&& header_parser, std::chrono::milliseconds timeout, std::string upstream,
+                 metrics::Counter* broken)
         : pools_(std::move(pools)),
           thread_(thread),
           index_(index),
@@ -92,6 +93,7 @@ public:
           parser_(std::move(header_parser)),
           timeout_(timeout),
           upstream_(std::move(upstream)),
+          broken_(broken),
           piece_(k_stream_piece) {
         parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
         // Beast reads as much as the buffer's free capacity (at least 512 bytes): without room the
@@ -122,6 +124,7 @@ private:
             piece = {{}, false, true};
             logging::warn("gateway: upstream response body failed", {{"upstream", self->upstream_}, {"error", e.what()}});
         }
+        if (piece.failed && self->broken_) self->broken_->inc();
         next(piece);
     }
 
@@ -157,6 +160,7 @@ private:
     http::response_parser<http::buffer_body> parser_;
     std::chrono::milliseconds timeout_;
     std::string upstream_;
+    metrics::Counter* broken_;
     std::vector<char> piece_;  // the bytes of the piece last handed out
 };
 
@@ -328,7 +332,7 @@ asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t ind
             result.kind = ExchangeResult::Kind::response;
             if (!buffered) {
                 res.stream = std::make_shared<UpstreamBody>(pools, thread, index, std::move(conn), std::move(parser),
-                                                            limits.response_timeout, names[index]);
+                                                            limits.response_timeout, names[index], request.broken_bodies);
                 break;
             }
             res.body = std::move(msg.body());

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/metrics.h"
 #include "services/gateway/gateway_options.h"
 #include "services/kit/body_source.h"
 #include "services/kit/response.h"
@@ -53,6 +54,7 @@ public:
         std::string_view body;                        // a buffered body; must stay valid until `done`
         std::shared_ptr<kit::BodySource> body_stream;  // or the client's body as it arrives
         bool head_request = false;  // the response has no body whatever its Content-Length says
+        metrics::Counter* broken_bodies = nullptr;  // counts streamed response bodies that broke off
     };
     // Call on a kit I/O thread. Sends the request to upstream `index` (a pooled connection, or a new
     // one) and calls `done` once, on this same thread.

@@ -132,6 +132,8 @@ TEST_CASE("an upstream that breaks off mid-body cuts the client's connection; th
     REQUIRE(c.send("GET /api/files/cut HTTP/1.1\r\nHost: x\r\n\r\n"));
     CHECK_FALSE(c.read_reply(10s));  // never a complete message
     CHECK(c.wait_closed());
+    const auto metrics = http(gw.port(), "GET", "/metrics").body;
+    CHECK(metric_value(metrics, "gateway_upstream_errors_total{upstream=\"" + up.url() + "\",kind=\"broken\"}") == 1);
     auto ok = http(gw.port(), "GET", "/api/files/whole");
     CHECK(ok.status == 200);
     CHECK(ok.body == "ok");
