@@ -74,11 +74,13 @@ TEST_CASE("/metrics counts requests by route template and passes promtool check 
     get(s.port(), "/missing");
     request(s.port(), "BREW", "/api/users/1");
     // A request is recorded once its response is written, which can be just after the client has
-    // read it: scrape until the last one shows.
+    // read it, and the two I/O threads record in either order: scrape until every one shows.
     Reply r;
     CHECK(eventually([&] {
         r = get(s.port(), "/metrics");
-        return r.body.find(R"(status="405"} 1)") != std::string::npos;
+        return r.body.find(R"(route="/api/users/{id}",status="405"} 1)") != std::string::npos &&
+               r.body.find(R"(route="unmatched",status="404"} 1)") != std::string::npos &&
+               r.body.find(R"(route="/api/users/{id}",status="200"} 3)") != std::string::npos;
     }));
     CHECK(r.status == 200);
     CHECK(r.header("Content-Type") == aaiti::metrics::Registry::k_content_type);
