@@ -1,5 +1,7 @@
 #include "stack_runtime.h"
 
+#include <CLI/CLI.hpp>
+
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +16,10 @@
 #include "table.h"
 
 namespace aaiti::cli {
+
+void add_state_dir_option(CLI::App& command, std::string& state_dir) {
+    command.add_option("--state-dir", state_dir, "The stack's state directory (default: .aaiti beside the stack file)")->type_name("DIR");
+}
 namespace {
 
 namespace fs = std::filesystem;

@@ -13,7 +13,14 @@
 #include "stack/native/supervisor_state.h"
 #include "stack/stack_model.h"
 
+namespace CLI {
+class App;
+}
+
 namespace aaiti::cli {
+
+// --state-dir on a verb that acts on a running stack (down, ps, logs, restart).
+void add_state_dir_option(CLI::App& command, std::string& state_dir);
 
 struct StackRuntimeContext {
     std::string stack_file;           // absolute; empty when the built-in defaults are used

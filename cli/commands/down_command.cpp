@@ -24,7 +24,7 @@ public:
         command_->footer(std::string("Exit codes: 0 stopped (or nothing was running), 1 processes were left behind, 69 the "
                                      "supervisor did not stop in time. ") +
                          k_global_options_footer);
-        command_->add_option("--state-dir", state_dir_, "The stack's state directory (default: .aaiti beside the stack file)")->type_name("DIR");
+        add_state_dir_option(*command_, state_dir_);
         command_->add_option("--timeout", timeout_, "How long to wait for everything to stop")->type_name("DURATION")->capture_default_str();
     }
 

@@ -39,7 +39,7 @@ public:
         command_->add_option("service", service_, "A process name as aaitictl ps lists it (default: all)")->type_name("SERVICE");
         command_->add_flag("-f,--follow", follow_, "Keep printing new lines until Ctrl-C or the stack stops");
         command_->add_option("-n,--tail", tail_, "Only the last N lines (default: all)")->type_name("N");
-        command_->add_option("--state-dir", state_dir_, "The stack's state directory (default: .aaiti beside the stack file)")->type_name("DIR");
+        add_state_dir_option(*command_, state_dir_);
     }
 
     bool chosen() const override { return command_->parsed(); }

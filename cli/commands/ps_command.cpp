@@ -19,7 +19,7 @@ public:
         command_->footer(std::string("-o json prints {\"services\":[{\"name\",\"pid\",\"port\",\"health\",\"restarts\",\"detail\"}]}; health is "
                                      "healthy, starting, unhealthy or unavailable. Exit codes: 0 always when the state could be read. ") +
                          k_global_options_footer);
-        command_->add_option("--state-dir", state_dir_, "The stack's state directory (default: .aaiti beside the stack file)")->type_name("DIR");
+        add_state_dir_option(*command_, state_dir_);
     }
 
     bool chosen() const override { return command_->parsed(); }

@@ -27,7 +27,7 @@ public:
                                      "stack is not running. ") +
                          k_global_options_footer);
         command_->add_option("service", service_, "A process name as aaitictl ps lists it")->required()->type_name("SERVICE");
-        command_->add_option("--state-dir", state_dir_, "The stack's state directory (default: .aaiti beside the stack file)")->type_name("DIR");
+        add_state_dir_option(*command_, state_dir_);
         command_->add_option("--timeout", timeout_, "How long to wait for it to be healthy again")->type_name("DURATION")->capture_default_str();
     }
 
