@@ -3,7 +3,6 @@
 #include "services/gateway/upstream_client.h"
 
 #include <array>
-#include <cstdio>
 #include <limits>
 
 #include <boost/asio/connect.hpp>
@@ -208,7 +207,6 @@ namespace {
 asio::awaitable<void> forward_body(beast::tcp_stream& stream, kit::BodySource& body, std::chrono::milliseconds timeout,
                                    beast::error_code& ec, bool& client_failed) {
     const bool chunked = !body.length();
-    char size_line[24];
     for (;;) {
         const kit::BodySource::Piece piece = co_await kit::read_piece(body);
         if (piece.failed) {
@@ -217,20 +215,12 @@ asio::awaitable<void> forward_body(beast::tcp_stream& stream, kit::BodySource& b
         }
         stream.expires_after(timeout);
         if (!piece.data.empty()) {
-            if (chunked) {
-                const int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.data.size());
-                std::array<asio::const_buffer, 3> out{asio::buffer(size_line, static_cast<std::size_t>(n)),
-                                                      asio::buffer(piece.data.data(), piece.data.size()), asio::buffer("\r\n", 2)};
-                co_await asio::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
-            } else {
-                co_await asio::async_write(stream, asio::buffer(piece.data.data(), piece.data.size()),
-                                           asio::redirect_error(asio::use_awaitable, ec));
-            }
+            co_await kit::write_body_piece(stream, piece.data, chunked, ec);
             if (ec) co_return;
         }
         if (piece.end) break;
     }
-    if (chunked) co_await asio::async_write(stream, asio::buffer("0\r\n\r\n", 5), asio::redirect_error(asio::use_awaitable, ec));
+    if (chunked) co_await kit::write_body_piece(stream, {}, true, ec);
 }
 
 }  // namespace

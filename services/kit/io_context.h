@@ -8,6 +8,10 @@
 //
 // Rules: call it on an I/O thread (inside an inline or async handler); objects bound to the context
 // must be destroyed before the Server is (stop() it first), and must not be used from other threads.
+#include <array>
+#include <cstdio>
+#include <string_view>
+
 #include "services/kit/body_source.h"
 #include "services/kit/internal/asio.h"
 
@@ -22,5 +26,28 @@ int current_io_thread_index() noexcept;
 // The next piece of `source`, awaited from a coroutine; it resumes on its own executor whichever
 // thread the source answered from. The kit reads response streams with it, the gateway request ones.
 boost::asio::awaitable<BodySource::Piece> read_piece(BodySource& source);
+
+// Writes one piece of a streamed body as it goes on the wire: as it is, or as one HTTP/1.1 chunk
+// (size line, bytes, CRLF). With `chunked` and no bytes it writes the last chunk, which ends the
+// body. Shared by the kit (responses) and the gateway (requests to upstreams).
+template <class AsyncWriteStream>
+boost::asio::awaitable<void> write_body_piece(AsyncWriteStream& stream, std::string_view data, bool chunked,
+                                              boost::system::error_code& ec) {
+    namespace asio = boost::asio;
+    const auto done = [&ec] { return asio::redirect_error(asio::use_awaitable, ec); };
+    if (!chunked) {
+        co_await asio::async_write(stream, asio::buffer(data.data(), data.size()), done());
+        co_return;
+    }
+    if (data.empty()) {
+        co_await asio::async_write(stream, asio::buffer("0\r\n\r\n", 5), done());
+        co_return;
+    }
+    char size_line[24];
+    const int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", data.size());
+    std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, static_cast<std::size_t>(n)),
+                                              asio::buffer(data.data(), data.size()), asio::buffer("\r\n", 2)};
+    co_await asio::async_write(stream, buffers, done());
+}
 
 }  // namespace aaiti::kit

@@ -9,7 +9,6 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -538,8 +537,8 @@ private:
     // connection mid-message: the client must not take a truncated body for a whole one.
     asio::awaitable<std::size_t> write_streamed_body(BodySource& source, Framing framing, beast::error_code& ec) {
         const std::optional<std::uint64_t> expected = source.length();
+        const bool chunked = framing == Framing::chunked;
         std::uint64_t sent = 0;
-        char size_line[24];
         for (;;) {
             phase_ = Phase::handling;
             set_no_deadline();
@@ -552,15 +551,7 @@ private:
                 phase_ = Phase::writing;
                 timed_out_ = false;
                 set_deadline(options_.write_timeout);
-                if (framing == Framing::chunked) {
-                    const int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.data.size());
-                    std::array<asio::const_buffer, 3> buffers{asio::buffer(size_line, static_cast<std::size_t>(n)),
-                                                              asio::buffer(piece.data.data(), piece.data.size()),
-                                                              asio::buffer("\r\n", 2)};
-                    co_await asio::async_write(socket_, buffers, redirect(ec));
-                } else {
-                    co_await asio::async_write(socket_, asio::buffer(piece.data.data(), piece.data.size()), redirect(ec));
-                }
+                co_await write_body_piece(socket_, piece.data, chunked, ec);
                 if (ec) co_return sent;
                 sent += piece.data.size();
             }
@@ -570,10 +561,10 @@ private:
             ec = asio::error::connection_aborted;
             co_return sent;
         }
-        if (framing == Framing::chunked) {
+        if (chunked) {
             phase_ = Phase::writing;
             set_deadline(options_.write_timeout);
-            co_await asio::async_write(socket_, asio::buffer("0\r\n\r\n", 5), redirect(ec));
+            co_await write_body_piece(socket_, {}, true, ec);
         }
         co_return sent;
     }
