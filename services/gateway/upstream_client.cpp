@@ -94,7 +94,7 @@ public:
           upstream_(std::move(upstream)),
           broken_(broken),
           piece_(k_stream_piece) {
-        parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
+        // (No body limit to set: the header parser's, none, came along with the move.)
         // Beast reads as much as the buffer's free capacity (at least 512 bytes): without room the
         // body would come in 512-byte reads, one write to the client each.
         conn_->buffer.reserve(k_stream_piece);
