@@ -6,7 +6,7 @@
 #include <limits>
 
 #include <boost/asio/connect.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 
@@ -24,11 +24,14 @@ using tcp = kit::internal::tcp;
 
 namespace {
 
+// Bound to the I/O thread's concrete executor like the kit's own sockets (kit::IoExecutor).
+using UpstreamStream = beast::basic_stream<tcp, kit::IoExecutor>;
+
 constexpr std::uint32_t k_response_header_limit = 64 * 1024;
 
 struct Connection {
     explicit Connection(asio::io_context& ioc) : stream(ioc) {}
-    beast::tcp_stream stream;
+    UpstreamStream stream;
     beast::flat_buffer buffer;
 };
 
@@ -73,7 +76,7 @@ struct UpstreamClient::Impl {
     std::vector<std::string> names;                     // per upstream, for logs
     std::shared_ptr<ConnectionPools> pools;
 
-    asio::awaitable<void> exchange(int thread, std::size_t index, Outgoing request, Done done);
+    kit::IoTask<void> exchange(int thread, std::size_t index, Outgoing request, Done done);
 };
 
 namespace {
@@ -114,7 +117,7 @@ public:
     }
 
 private:
-    static asio::awaitable<void> pump(std::shared_ptr<UpstreamBody> self, Next next) {
+    static kit::IoTask<void> pump(std::shared_ptr<UpstreamBody> self, Next next) {
         Piece piece;
         try {
             piece = co_await self->read_piece();
@@ -127,13 +130,13 @@ private:
         next(piece);
     }
 
-    asio::awaitable<Piece> read_piece() {
+    kit::IoTask<Piece> read_piece() {
         auto& body = parser_.get().body();
         body.data = piece_.data();
         body.size = piece_.size();
         conn_->stream.expires_after(timeout_);
         beast::error_code ec;
-        co_await http::async_read_some(conn_->stream, conn_->buffer, parser_, asio::redirect_error(asio::use_awaitable, ec));
+        co_await http::async_read_some(conn_->stream, conn_->buffer, parser_, asio::redirect_error(kit::use_io_task, ec));
         if (ec == http::error::need_buffer) ec = {};
         if (ec) {
             logging::warn("gateway: upstream response body broke off",
@@ -204,7 +207,7 @@ namespace {
 
 // Forwards the client's streamed body: each piece as it comes, chunked when its length is unknown.
 // Sets `client_failed` when the client's side broke off (the kit then answers the client itself).
-asio::awaitable<void> forward_body(beast::tcp_stream& stream, kit::BodySource& body, std::chrono::milliseconds timeout,
+kit::IoTask<void> forward_body(UpstreamStream& stream, kit::BodySource& body, std::chrono::milliseconds timeout,
                                    beast::error_code& ec, bool& client_failed) {
     const bool chunked = !body.length();
     for (;;) {
@@ -225,7 +228,7 @@ asio::awaitable<void> forward_body(beast::tcp_stream& stream, kit::BodySource& b
 
 }  // namespace
 
-asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t index, Outgoing request, Done done) {
+kit::IoTask<void> UpstreamClient::Impl::exchange(int thread, std::size_t index, Outgoing request, Done done) {
     const std::string& head = request.head;
     const std::string_view body = request.body;
     const bool head_request = request.head_request;
@@ -241,7 +244,7 @@ asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t ind
             if (!conn) {
                 conn = std::make_unique<Connection>(ioc);
                 conn->stream.expires_after(limits.connect_timeout);
-                co_await conn->stream.async_connect(endpoints[index], asio::redirect_error(asio::use_awaitable, ec));
+                co_await conn->stream.async_connect(endpoints[index], asio::redirect_error(kit::use_io_task, ec));
                 if (ec) {
                     result.kind = ExchangeResult::Kind::connect_error;
                     result.detail = ec == beast::error::timeout ? "connect timeout" : ec.message();
@@ -251,7 +254,7 @@ asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t ind
             }
             conn->stream.expires_after(limits.response_timeout);
             std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(body.data(), body.size())};
-            co_await asio::async_write(conn->stream, out, asio::redirect_error(asio::use_awaitable, ec));
+            co_await asio::async_write(conn->stream, out, asio::redirect_error(kit::use_io_task, ec));
             if (ec) {
                 if (reused && ec != beast::error::timeout) continue;
                 result.kind = ec == beast::error::timeout ? ExchangeResult::Kind::timeout : ExchangeResult::Kind::failed;
@@ -281,7 +284,7 @@ asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t ind
             // is streamed below rather than refused. A buffered body's length is known and bounded.
             parser.body_limit(std::numeric_limits<std::uint64_t>::max());
             if (head_request) parser.skip(true);
-            co_await http::async_read_header(conn->stream, conn->buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+            co_await http::async_read_header(conn->stream, conn->buffer, parser, asio::redirect_error(kit::use_io_task, ec));
             if (ec) {
                 const bool stale = reused && !parser.got_some() &&
                                    (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
@@ -296,7 +299,7 @@ asio::awaitable<void> UpstreamClient::Impl::exchange(int thread, std::size_t ind
             const bool buffered = parser.is_done() ||
                                   (parser.content_length() && *parser.content_length() <= limits.buffered_body_limit);
             if (buffered && !parser.is_done()) {
-                co_await http::async_read(conn->stream, conn->buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+                co_await http::async_read(conn->stream, conn->buffer, parser, asio::redirect_error(kit::use_io_task, ec));
                 if (ec) {
                     result.kind = ec == beast::error::timeout ? ExchangeResult::Kind::timeout : ExchangeResult::Kind::failed;
                     result.detail = "reading the response: " + ec.message();

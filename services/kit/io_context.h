@@ -25,16 +25,16 @@ int current_io_thread_index() noexcept;
 
 // The next piece of `source`, awaited from a coroutine; it resumes on its own executor whichever
 // thread the source answered from. The kit reads response streams with it, the gateway request ones.
-boost::asio::awaitable<BodySource::Piece> read_piece(BodySource& source);
+IoTask<BodySource::Piece> read_piece(BodySource& source);
 
 // Writes one piece of a streamed body as it goes on the wire: as it is, or as one HTTP/1.1 chunk
 // (size line, bytes, CRLF). With `chunked` and no bytes it writes the last chunk, which ends the
 // body. Shared by the kit (responses) and the gateway (requests to upstreams).
 template <class AsyncWriteStream>
-boost::asio::awaitable<void> write_body_piece(AsyncWriteStream& stream, std::string_view data, bool chunked,
+IoTask<void> write_body_piece(AsyncWriteStream& stream, std::string_view data, bool chunked,
                                               boost::system::error_code& ec) {
     namespace asio = boost::asio;
-    const auto done = [&ec] { return asio::redirect_error(asio::use_awaitable, ec); };
+    const auto done = [&ec] { return asio::redirect_error(use_io_task, ec); };
     if (!chunked) {
         co_await asio::async_write(stream, asio::buffer(data.data(), data.size()), done());
         co_return;

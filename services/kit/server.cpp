@@ -35,7 +35,7 @@ std::string host_for_url(const std::string& host) {
 // most of a second at the start.
 constexpr int k_accept_batch = 64;
 
-void admit(IoThread& t, tcp::socket socket) {
+void admit(IoThread& t, IoSocket socket) {
     beast::error_code ec;
     socket.set_option(tcp::no_delay(true), ec);
     if (t.core.open_connections.load(std::memory_order_relaxed) >= t.core.options.max_connections) {
@@ -45,24 +45,24 @@ void admit(IoThread& t, tcp::socket socket) {
     start_session(t, std::move(socket));
 }
 
-asio::awaitable<void> accept_loop(IoThread& t) {
+IoTask<void> accept_loop(IoThread& t) {
     beast::error_code ec;
     for (;;) {
-        tcp::socket socket(t.ioc);
-        co_await t.acceptor->async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+        IoSocket socket(t.ioc);
+        co_await t.acceptor->async_accept(socket, asio::redirect_error(use_io_task, ec));
         if (ec == asio::error::operation_aborted || !t.acceptor->is_open()) co_return;
         if (ec) {
             // EMFILE/ENFILE/ENOBUFS: the kernel keeps the connection queued; back off instead of spinning.
             logging::warn("accept failed", {{"error", ec.message()}});
-            asio::steady_timer pause(t.ioc, std::chrono::milliseconds(50));
-            co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            IoTimer pause(t.ioc, std::chrono::milliseconds(50));
+            co_await pause.async_wait(asio::redirect_error(use_io_task, ec));
             continue;
         }
         admit(t, std::move(socket));
         // The acceptor is non-blocking: would_block once the queue is empty. Any other error is
         // left to the next async_accept, which reports it.
         for (int i = 0; i < k_accept_batch; ++i) {
-            tcp::socket next(t.ioc);
+            IoSocket next(t.ioc);
             t.acceptor->accept(next, ec);
             if (ec) break;
             admit(t, std::move(next));

@@ -11,6 +11,8 @@
 // the two TUs that include this header.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
+#include <chrono>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -26,6 +28,23 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+namespace aaiti::kit {
+
+// Coroutines, sockets and timers on an I/O thread are bound to the concrete io_context executor,
+// not Asio's default any_io_executor: each I/O thread's objects only ever run on its own context,
+// and the type-erased executor cost a copy, a prefer() and an indirect call on every completion
+// (8% of the gateway's CPU under load in perf, more than its own code).
+using IoExecutor = boost::asio::io_context::executor_type;
+template <class T = void>
+using IoTask = boost::asio::awaitable<T, IoExecutor>;
+inline constexpr boost::asio::use_awaitable_t<IoExecutor> use_io_task{};
+using IoSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, IoExecutor>;
+using IoAcceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp, IoExecutor>;
+using IoTimer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                  boost::asio::wait_traits<std::chrono::steady_clock>, IoExecutor>;
+
+}  // namespace aaiti::kit
 
 namespace aaiti::kit::internal {
 namespace asio = boost::asio;

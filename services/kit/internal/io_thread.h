@@ -25,14 +25,14 @@ struct IoThread {
     // so the reactor needs no per-descriptor locks; other threads only post (scheduler stays locked).
     asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-    std::optional<tcp::acceptor> acceptor;
+    std::optional<IoAcceptor> acceptor;
     std::thread thread;
 };
 
 // Serves one accepted connection until it closes.
-void start_session(IoThread& thread, tcp::socket socket);
+void start_session(IoThread& thread, IoSocket socket);
 // Answers 503 to a connection beyond max_connections without reading its request, then closes it.
-void reject_connection(IoThread& thread, tcp::socket socket);
+void reject_connection(IoThread& thread, IoSocket socket);
 // Server shutdown, run on the thread: close idle keep-alive connections; busy ones close after
 // their response. With `force`, close every connection now.
 void drain_sessions(IoThread& thread, bool force);

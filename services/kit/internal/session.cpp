@@ -36,9 +36,9 @@ constexpr std::string_view k_unmatched_route = "unmatched";
 
 std::string_view sv(beast::string_view s) noexcept { return {s.data(), s.size()}; }
 
-auto redirect(beast::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+auto redirect(beast::error_code& ec) { return asio::redirect_error(use_io_task, ec); }
 
-std::string endpoint_text(const tcp::socket& socket) {
+std::string endpoint_text(const IoSocket& socket) {
     beast::error_code ec;
     auto ep = socket.remote_endpoint(ec);
     if (ec) return "unknown";
@@ -103,7 +103,7 @@ enum class Phase { idle, reading, handling, writing, lingering, closed };
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(IoThread& thread, tcp::socket socket)
+    Session(IoThread& thread, IoSocket socket)
         : thread_(thread),
           core_(thread.core),
           options_(thread.core.options),
@@ -142,7 +142,7 @@ public:
     }
 
 private:
-    asio::awaitable<void> serve(std::shared_ptr<Session>) {
+    IoTask<void> serve(std::shared_ptr<Session>) {
         beast::error_code ec;
         bool first = true;
         for (;;) {
@@ -163,7 +163,7 @@ private:
     }
 
     // One request from its first byte to its last response byte. Returns whether to keep going.
-    asio::awaitable<bool> serve_request() {
+    IoTask<bool> serve_request() {
         const auto started = Clock::now();
         InFlight in_flight(thread_.state.in_flight);
         phase_ = Phase::reading;
@@ -254,7 +254,7 @@ private:
     // Beast's read loop done inline: no composed operation, no extra trip through the scheduler
     // when the request is already in the buffer (the common keep-alive case).
     // With `header_only`, returns once the header is in (the parser must not be eager).
-    asio::awaitable<void> read_message(beast::error_code& ec, bool header_only) {
+    IoTask<void> read_message(beast::error_code& ec, bool header_only) {
         bool header_seen = false;
         for (;;) {
             if (parser_->is_done()) co_return;  // a bodiless request is complete with its header
@@ -360,7 +360,7 @@ private:
 
     // One piece of a streamed request body for its source (see StreamedRequestBody), under the read
     // timeout. Runs beside the suspended serve_request, which waits for it before touching the socket.
-    asio::awaitable<void> read_body_piece(std::shared_ptr<Session>, BodySource::Next next) {
+    IoTask<void> read_body_piece(std::shared_ptr<Session>, BodySource::Next next) {
         BodySource::Piece piece{{}, false, true};
         try {
             piece = co_await next_body_piece();
@@ -372,7 +372,7 @@ private:
         next(piece);
     }
 
-    asio::awaitable<BodySource::Piece> next_body_piece() {
+    IoTask<BodySource::Piece> next_body_piece() {
         constexpr BodySource::Piece k_failed{{}, false, true};
         if (body_parser_->is_done()) co_return BodySource::Piece{{}, true, false};
         beast::error_code ec;
@@ -424,7 +424,7 @@ private:
     }
 
     // serve_request and a body read share the socket and the buffer: the answer waits for the read.
-    asio::awaitable<void> body_read_finished() {
+    IoTask<void> body_read_finished() {
         while (body_reading_) {
             body_read_done_.expires_at(Clock::time_point::max());
             beast::error_code ec;
@@ -456,7 +456,7 @@ private:
         std::optional<std::uint64_t> length_;
     };
 
-    asio::awaitable<Response> dispatch(const Endpoint& endpoint, std::shared_ptr<Request> req) {
+    IoTask<Response> dispatch(const Endpoint& endpoint, std::shared_ptr<Request> req) {
         switch (endpoint.dispatch) {
             case Dispatch::inline_io: co_return call_handler(options_, endpoint, *req);
             case Dispatch::worker_pool: co_return co_await run_on_pool(endpoint, std::move(req));
@@ -465,8 +465,8 @@ private:
         co_return kit_error(options_, 500, "internal", "unknown dispatch", req->request_id);
     }
 
-    asio::awaitable<Response> run_on_pool(const Endpoint& endpoint, std::shared_ptr<const Request> req) {
-        return asio::async_initiate<const asio::use_awaitable_t<>&, void(Response)>(
+    IoTask<Response> run_on_pool(const Endpoint& endpoint, std::shared_ptr<const Request> req) {
+        return asio::async_initiate<const asio::use_awaitable_t<IoExecutor>&, void(Response)>(
             [this, &endpoint, req](auto handler) {
                 auto state = std::make_shared<PostingResponder<decltype(handler)>>(std::move(handler), options_, req->request_id);
                 Responder responder(std::move(state));
@@ -483,11 +483,11 @@ private:
                     responder(kit_error(options_, 503, "overloaded", "the server is busy; retry later", req->request_id));
                 }
             },
-            asio::use_awaitable);
+            use_io_task);
     }
 
-    asio::awaitable<Response> run_async(const Endpoint& endpoint, std::shared_ptr<const Request> req) {
-        return asio::async_initiate<const asio::use_awaitable_t<>&, void(Response)>(
+    IoTask<Response> run_async(const Endpoint& endpoint, std::shared_ptr<const Request> req) {
+        return asio::async_initiate<const asio::use_awaitable_t<IoExecutor>&, void(Response)>(
             [this, &endpoint, req](auto handler) {
                 auto state = std::make_shared<PostingResponder<decltype(handler)>>(std::move(handler), options_, req->request_id);
                 Responder responder(std::move(state));
@@ -501,12 +501,12 @@ private:
                     responder(kit_error(options_, 500, "internal", "the request failed", req->request_id));
                 }
             },
-            asio::use_awaitable);
+            use_io_task);
     }
 
     // Writes status line, headers and (unless HEAD) body, in one gathered write for a buffered body;
     // returns body bytes sent.
-    asio::awaitable<std::size_t> write_response(const Response& res, const Request& req, bool keep_alive, beast::error_code& ec) {
+    IoTask<std::size_t> write_response(const Response& res, const Request& req, bool keep_alive, beast::error_code& ec) {
         ResponseContext ctx;
         ctx.version = req.version == 10 ? 10 : 11;
         ctx.keep_alive = keep_alive;
@@ -535,7 +535,7 @@ private:
     // unknown). Waiting for the source is not timed here (the source has its own timeouts); each
     // write is. A source that fails, or delivers more or less than its announced length, ends the
     // connection mid-message: the client must not take a truncated body for a whole one.
-    asio::awaitable<std::size_t> write_streamed_body(BodySource& source, Framing framing, beast::error_code& ec) {
+    IoTask<std::size_t> write_streamed_body(BodySource& source, Framing framing, beast::error_code& ec) {
         const std::optional<std::uint64_t> expected = source.length();
         const bool chunked = framing == Framing::chunked;
         std::uint64_t sent = 0;
@@ -571,7 +571,7 @@ private:
 
     // A request that could not be read: answer what can be answered (408/413/431/400), then close.
     // A truncated request or a reset connection is closed without an answer.
-    asio::awaitable<bool> answer_read_error(beast::error_code ec, Clock::time_point started) {
+    IoTask<bool> answer_read_error(beast::error_code ec, Clock::time_point started) {
         const auto& http_category = http::make_error_code(http::error::bad_method).category();
         int status = 0;
         std::string_view code;
@@ -618,9 +618,9 @@ private:
 
     // Half-close, then read and discard what the client still sends (bounded in time and bytes) so
     // it reads our last response instead of a reset caused by unread data.
-    asio::awaitable<void> linger_close() {
+    IoTask<void> linger_close() {
         beast::error_code ec;
-        socket_.shutdown(tcp::socket::shutdown_send, ec);
+        socket_.shutdown(IoSocket::shutdown_send, ec);
         if (ec || options_.linger_timeout.count() == 0) co_return;
         phase_ = Phase::lingering;
         set_deadline(options_.linger_timeout);
@@ -633,7 +633,7 @@ private:
         }
     }
 
-    asio::awaitable<void> watchdog(std::shared_ptr<Session>) {
+    IoTask<void> watchdog(std::shared_ptr<Session>) {
         beast::error_code ec;
         while (phase_ != Phase::closed) {
             timer_expiry_ = deadline_;
@@ -664,7 +664,7 @@ private:
     void close() {
         phase_ = Phase::closed;
         beast::error_code ec;
-        socket_.shutdown(tcp::socket::shutdown_both, ec);
+        socket_.shutdown(IoSocket::shutdown_both, ec);
         socket_.close(ec);
         timer_.cancel();
     }
@@ -680,9 +680,9 @@ private:
     IoThread& thread_;
     ServerCore& core_;
     const ServerOptions& options_;
-    tcp::socket socket_;
-    asio::steady_timer timer_;
-    asio::steady_timer body_read_done_;  // wakes serve_request waiting for a streamed body's piece read
+    IoSocket socket_;
+    IoTimer timer_;
+    IoTimer body_read_done_;  // wakes serve_request waiting for a streamed body's piece read
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     // A streamed request body (RequestBody::streamed): its parser, the piece handed out last, and
@@ -707,7 +707,7 @@ private:
     Clock::time_point timer_expiry_ = deadline_;
 };
 
-void start_session(IoThread& thread, tcp::socket socket) { std::make_shared<Session>(thread, std::move(socket))->start(); }
+void start_session(IoThread& thread, IoSocket socket) { std::make_shared<Session>(thread, std::move(socket))->start(); }
 
 void drain_sessions(IoThread& thread, bool force) {
     // drain() may end a connection synchronously only through posted completions, so iterating is
@@ -717,7 +717,7 @@ void drain_sessions(IoThread& thread, bool force) {
 
 namespace {
 
-asio::awaitable<void> answer_overloaded(IoThread& thread, std::shared_ptr<tcp::socket> socket) {
+IoTask<void> answer_overloaded(IoThread& thread, std::shared_ptr<IoSocket> socket) {
     const auto& options = thread.core.options;
     std::string request_id = generate_request_id();
     Response res = kit_error(options, 503, "overloaded", "too many connections; retry later", request_id);
@@ -729,7 +729,7 @@ asio::awaitable<void> answer_overloaded(IoThread& thread, std::shared_ptr<tcp::s
     serialize_head(res, ctx, head);
 
     // One timer bounds the whole exchange; it holds the socket so a late expiry never dangles.
-    asio::steady_timer timer(thread.ioc);
+    IoTimer timer(thread.ioc);
     timer.expires_after(std::max(options.linger_timeout, std::chrono::milliseconds(100)));
     timer.async_wait([socket](beast::error_code ec) {
         if (!ec) socket->cancel(ec);
@@ -738,7 +738,7 @@ asio::awaitable<void> answer_overloaded(IoThread& thread, std::shared_ptr<tcp::s
     std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(res.body)};
     co_await asio::async_write(*socket, buffers, redirect(ec));
     if (!ec) {
-        socket->shutdown(tcp::socket::shutdown_send, ec);
+        socket->shutdown(IoSocket::shutdown_send, ec);
         std::array<char, 4096> discard;
         std::size_t total = 0;
         while (!ec && total < k_linger_max_bytes) total += co_await socket->async_read_some(asio::buffer(discard), redirect(ec));
@@ -749,18 +749,18 @@ asio::awaitable<void> answer_overloaded(IoThread& thread, std::shared_ptr<tcp::s
 
 }  // namespace
 
-void reject_connection(IoThread& thread, tcp::socket socket) {
+void reject_connection(IoThread& thread, IoSocket socket) {
     thread.core.http_metrics.connections_rejected.inc();
-    asio::co_spawn(thread.ioc, answer_overloaded(thread, std::make_shared<tcp::socket>(std::move(socket))), asio::detached);
+    asio::co_spawn(thread.ioc, answer_overloaded(thread, std::make_shared<IoSocket>(std::move(socket))), asio::detached);
 }
 
 }  // namespace aaiti::kit::internal
 
 namespace aaiti::kit {
 
-boost::asio::awaitable<BodySource::Piece> read_piece(BodySource& source) {
+IoTask<BodySource::Piece> read_piece(BodySource& source) {
     namespace asio = internal::asio;
-    return asio::async_initiate<const asio::use_awaitable_t<>&, void(BodySource::Piece)>(
+    return asio::async_initiate<const asio::use_awaitable_t<IoExecutor>&, void(BodySource::Piece)>(
         [&source](auto handler) {
             auto executor = asio::get_associated_executor(handler);
             // std::function needs a copyable target; the handler is move-only.
@@ -769,7 +769,7 @@ boost::asio::awaitable<BodySource::Piece> read_piece(BodySource& source) {
                 asio::post(executor, [shared, piece]() mutable { std::move(*shared)(piece); });
             });
         },
-        asio::use_awaitable);
+        use_io_task);
 }
 
 }  // namespace aaiti::kit
