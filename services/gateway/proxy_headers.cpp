@@ -33,20 +33,46 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 }  // namespace
 
+// Both filters run on every field of every proxied message: they switch on the name's length
+// first, so most fields are rejected without a single character compared.
 bool is_hop_by_hop(std::string_view name, std::string_view connection_value) noexcept {
-    static constexpr std::string_view fixed[] = {"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"};
-    for (auto f : fixed)
-        if (kit::iequals(name, f)) return true;
+    switch (name.size()) {
+        case 2:
+            if (kit::iequals(name, "te")) return true;
+            break;
+        case 7:
+            if (kit::iequals(name, "trailer") || kit::iequals(name, "upgrade")) return true;
+            break;
+        case 10:
+            if (kit::iequals(name, "connection") || kit::iequals(name, "keep-alive")) return true;
+            break;
+        case 17:
+            if (kit::iequals(name, "transfer-encoding")) return true;
+            break;
+        default:
+            break;
+    }
     if (starts_with_ci(name, "proxy-")) return true;
     return !connection_value.empty() && list_contains(connection_value, name);
 }
 
 bool is_kit_response_field(std::string_view name) noexcept {
-    static constexpr std::string_view fields[] = {"content-length", "content-type", "date", "x-request-id", "traceparent",
-                                                  "x-content-type-options", "x-frame-options", "referrer-policy"};
-    for (auto f : fields)
-        if (kit::iequals(name, f)) return true;
-    return false;
+    switch (name.size()) {
+        case 4:
+            return kit::iequals(name, "date");
+        case 11:
+            return kit::iequals(name, "traceparent");
+        case 12:
+            return kit::iequals(name, "content-type") || kit::iequals(name, "x-request-id");
+        case 14:
+            return kit::iequals(name, "content-length");
+        case 15:
+            return kit::iequals(name, "x-frame-options") || kit::iequals(name, "referrer-policy");
+        case 22:
+            return kit::iequals(name, "x-content-type-options");
+        default:
+            return false;
+    }
 }
 
 std::string_view client_ip(std::string_view remote) noexcept {

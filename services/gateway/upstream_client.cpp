@@ -7,12 +7,12 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/beast/core/basic_stream.hpp>
-#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 
 #include "common/error.h"
 #include "common/logging.h"
 #include "services/gateway/proxy_headers.h"
+#include "services/gateway/upstream_response_parser.h"
 #include "services/kit/io_context.h"
 
 namespace aaiti::gateway {
@@ -34,8 +34,6 @@ struct Connection {
     UpstreamStream stream;
     beast::flat_buffer buffer;
 };
-
-std::string_view sv(beast::string_view s) noexcept { return {s.data(), s.size()}; }
 
 constexpr std::size_t k_stream_piece = 64 * 1024;
 
@@ -86,7 +84,7 @@ namespace {
 class UpstreamBody final : public kit::BodySource, public std::enable_shared_from_this<UpstreamBody> {
 public:
     UpstreamBody(std::weak_ptr<ConnectionPools> pools, int thread, std::size_t index, std::unique_ptr<Connection> conn,
-                 http::response_parser<http::string_body>&& header_parser, std::chrono::milliseconds timeout, std::string upstream,
+                 UpstreamResponseParser&& header_parser, std::chrono::milliseconds timeout, std::string upstream,
                  metrics::Counter* broken)
         : pools_(std::move(pools)),
           thread_(thread),
@@ -97,7 +95,6 @@ public:
           upstream_(std::move(upstream)),
           broken_(broken),
           piece_(k_stream_piece) {
-        // (No body limit to set: the header parser's, none, came along with the move.)
         // Beast reads as much as the buffer's free capacity (at least 512 bytes): without room the
         // body would come in 512-byte reads, one write to the client each.
         conn_->buffer.reserve(k_stream_piece);
@@ -131,9 +128,7 @@ private:
     }
 
     kit::IoTask<Piece> read_piece() {
-        auto& body = parser_.get().body();
-        body.data = piece_.data();
-        body.size = piece_.size();
+        parser_.stream_into(piece_.data(), piece_.size());
         conn_->stream.expires_after(timeout_);
         beast::error_code ec;
         co_await http::async_read_some(conn_->stream, conn_->buffer, parser_, asio::redirect_error(kit::use_io_task, ec));
@@ -144,7 +139,7 @@ private:
             conn_.reset();
             co_return Piece{{}, false, true};
         }
-        const std::string_view data(piece_.data(), piece_.size() - body.size);
+        const std::string_view data(piece_.data(), parser_.streamed());
         if (!parser_.is_done()) co_return Piece{data, false, false};
         if (parser_.keep_alive()) {
             conn_->stream.expires_never();
@@ -159,7 +154,7 @@ private:
     int thread_;
     std::size_t index_;
     std::unique_ptr<Connection> conn_;  // null once the body is complete or broken
-    http::response_parser<http::buffer_body> parser_;
+    UpstreamResponseParser parser_;
     std::chrono::milliseconds timeout_;
     std::string upstream_;
     metrics::Counter* broken_;
@@ -278,11 +273,8 @@ kit::IoTask<void> UpstreamClient::Impl::exchange(int thread, std::size_t index, 
                 }
                 reused = false;  // a stale connection can no longer be retried
             }
-            http::response_parser<http::string_body> parser;
+            UpstreamResponseParser parser;
             parser.header_limit(k_response_header_limit);
-            // No limit here: Beast checks Content-Length against it with the header, and a long body
-            // is streamed below rather than refused. A buffered body's length is known and bounded.
-            parser.body_limit(std::numeric_limits<std::uint64_t>::max());
             if (head_request) parser.skip(true);
             co_await http::async_read_header(conn->stream, conn->buffer, parser, asio::redirect_error(kit::use_io_task, ec));
             if (ec) {
@@ -307,28 +299,14 @@ kit::IoTask<void> UpstreamClient::Impl::exchange(int thread, std::size_t index, 
                 }
             }
 
-            auto& msg = parser.get();
-            kit::Response& res = result.response;
-            res.status = static_cast<int>(msg.result_int());
-            res.content_type = std::string(sv(msg[http::field::content_type]));
-            std::string connection;  // every Connection field, joined
-            for (const auto& field : msg)
-                if (field.name() == http::field::connection) {
-                    if (!connection.empty()) connection += ',';
-                    connection += sv(field.value());
-                }
-            for (const auto& field : msg) {
-                const std::string_view name = sv(field.name_string());
-                if (is_hop_by_hop(name, connection) || is_kit_response_field(name)) continue;
-                res.headers.add(std::string(name), std::string(sv(field.value())));
-            }
             result.kind = ExchangeResult::Kind::response;
+            kit::Response& res = result.response;
+            res = std::move(parser.response());
             if (!buffered) {
                 res.stream = std::make_shared<UpstreamBody>(pools, thread, index, std::move(conn), std::move(parser),
                                                             limits.response_timeout, names[index], request.broken_bodies);
                 break;
             }
-            res.body = std::move(msg.body());
             // A HEAD reply has no body but announces the GET's length: pass that on, not 0.
             if (head_request && parser.content_length()) res.head_content_length = static_cast<std::size_t>(*parser.content_length());
             if (parser.keep_alive()) {

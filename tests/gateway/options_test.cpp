@@ -121,6 +121,12 @@ TEST_CASE("hop-by-hop fields, including those named in Connection, are recognise
     CHECK(is_hop_by_hop("X-Secret", "keep-alive, X-Secret"));
     CHECK_FALSE(is_hop_by_hop("X-Other", "keep-alive, X-Secret"));
     CHECK_FALSE(is_hop_by_hop("Content-Type", "close"));
+    CHECK_FALSE(is_hop_by_hop("Tx", ""));          // the length of "te", another name
+    CHECK_FALSE(is_hop_by_hop("Updated", ""));     // the length of "upgrade"
+    for (const char* f : {"Content-Length", "content-type", "Date", "X-Request-Id", "traceparent", "X-Frame-Options",
+                          "Referrer-Policy", "X-Content-Type-Options"})
+        CHECK(is_kit_response_field(f));
+    for (const char* f : {"Cache-Control", "Set-Cookie", "Dates", "X-Request-Ix", "Location"}) CHECK_FALSE(is_kit_response_field(f));
     CHECK(client_ip("10.0.0.7:5123") == "10.0.0.7");
     CHECK(client_ip("[::1]:5123") == "::1");
 }
