@@ -1,11 +1,22 @@
 #include "services/kit/headers.h"
 
 #include <algorithm>
+#include <array>
 
 namespace aaiti::kit {
 
 namespace {
-constexpr char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+// ASCII lower-casing by table: field names are compared on every header of every request, and the
+// branchy version cost about 12 instructions a character (callgrind).
+constexpr std::array<unsigned char, 256> k_lower = [] {
+    std::array<unsigned char, 256> t{};
+    for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    return t;
+}();
+
+unsigned char lower(char c) noexcept { return k_lower[static_cast<unsigned char>(c)]; }
+
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) noexcept {

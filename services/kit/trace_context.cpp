@@ -18,8 +18,10 @@ std::mt19937_64& generator() {
     return gen;
 }
 
-void append_hex(std::string& out, std::uint64_t v, int digits) {
-    for (int i = digits - 1; i >= 0; --i) out.push_back(k_hex[(v >> (i * 4)) & 0xF]);
+// Writes `digits` lowercase hex digits of `v` (its low ones) at `out`; returns the end.
+char* put_hex(char* out, std::uint64_t v, int digits) noexcept {
+    for (int i = digits - 1; i >= 0; --i) *out++ = k_hex[(v >> (i * 4)) & 0xF];
+    return out;
 }
 
 // A non-zero random 64-bit value (all-zero ids are invalid in W3C Trace Context).
@@ -58,16 +60,17 @@ void generate_request_id(std::string& out) {
     std::uint64_t hi = generator()(), lo = generator()();
     hi = (hi & ~0xF000ULL) | 0x4000ULL;                      // version 4
     lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
-    out.clear();
-    append_hex(out, hi >> 32, 8);
-    out.push_back('-');
-    append_hex(out, (hi >> 16) & 0xFFFF, 4);
-    out.push_back('-');
-    append_hex(out, hi & 0xFFFF, 4);
-    out.push_back('-');
-    append_hex(out, lo >> 48, 4);
-    out.push_back('-');
-    append_hex(out, lo & 0xFFFFFFFFFFFFULL, 12);
+    char id[36];
+    char* p = put_hex(id, hi >> 32, 8);
+    *p++ = '-';
+    p = put_hex(p, (hi >> 16) & 0xFFFF, 4);
+    *p++ = '-';
+    p = put_hex(p, hi & 0xFFFF, 4);
+    *p++ = '-';
+    p = put_hex(p, lo >> 48, 4);
+    *p++ = '-';
+    put_hex(p, lo & 0xFFFFFFFFFFFFULL, 12);
+    out.assign(id, sizeof id);
 }
 
 std::optional<TraceParentView> parse_traceparent_view(std::string_view h) noexcept {
@@ -96,14 +99,15 @@ std::optional<TraceParent> parse_traceparent(std::string_view h) noexcept {
 }
 
 void generate_trace_id(std::string& out) {
-    out.clear();
-    append_hex(out, nonzero_random(), 16);
-    append_hex(out, generator()(), 16);
+    char id[32];
+    put_hex(put_hex(id, nonzero_random(), 16), generator()(), 16);
+    out.assign(id, sizeof id);
 }
 
 void generate_span_id(std::string& out) {
-    out.clear();
-    append_hex(out, nonzero_random(), 16);
+    char id[16];
+    put_hex(id, nonzero_random(), 16);
+    out.assign(id, sizeof id);
 }
 
 std::string generate_trace_id() {
