@@ -1,6 +1,8 @@
 // Built-in routes, metrics exposition, ports, graceful drain and the service main's exit.
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+
 #include <csignal>
 #include <future>
 #include <thread>
@@ -200,10 +202,11 @@ TEST_CASE("run() returns 0 when stop() is called from another thread") {
     CHECK(result.get() == 0);
 }
 
-TEST_CASE("aaiti-demo serves /hello, logs JSON, and exits 0 on SIGTERM") {
-    aaiti::test::ChildProcess demo({aaiti::test::binary_path("aaiti-demo"), "--listen", "127.0.0.1:0", "--threads", "2"});
-    // The startup line names the URLs to try: find the port in "http://127.0.0.1:PORT/hello".
-    // (No std::regex: GCC 12 warns inside <regex> under the asan preset's -O1.)
+namespace {
+
+// The port an aaiti-demo started on 127.0.0.1:0 listens on, from its startup line's
+// "http://127.0.0.1:PORT/hello". (No std::regex: GCC 12 warns inside <regex> under the asan preset's -O1.)
+std::uint16_t demo_port(aaiti::test::ChildProcess& demo) {
     std::uint16_t port = 0;
     REQUIRE(eventually([&] {
         const std::string err = demo.err(), prefix = "http://127.0.0.1:";
@@ -214,12 +217,44 @@ TEST_CASE("aaiti-demo serves /hello, logs JSON, and exits 0 on SIGTERM") {
         port = static_cast<std::uint16_t>(std::stoi(err.substr(at + prefix.size(), end - at - prefix.size())));
         return true;
     }, std::chrono::seconds(10)));
+    return port;
+}
+
+}  // namespace
+
+TEST_CASE("aaiti-demo serves /hello, logs JSON, and exits 0 on SIGTERM") {
+    aaiti::test::ChildProcess demo({aaiti::test::binary_path("aaiti-demo"), "--listen", "127.0.0.1:0", "--threads", "2"});
+    const std::uint16_t port = demo_port(demo);
     auto r = get(port, "/hello");
     CHECK(r.status == 200);
     CHECK(r.body == R"({"message":"hello from aaiti","service":"aaiti-demo"})");
     CHECK(eventually([&] { return demo.err().find(R"("path":"/hello")") != std::string::npos; }));
+    CHECK(demo.err().find(R"("aborted")") == std::string::npos);
     demo.signal(SIGTERM);
     auto result = demo.wait(std::chrono::seconds(10));
     REQUIRE(result);
     CHECK(result->exit_code == 0);
+}
+
+TEST_CASE("the access log marks a response the client left before its end as aborted, with the bytes actually sent") {
+    aaiti::test::ChildProcess demo({aaiti::test::binary_path("aaiti-demo"), "--listen", "127.0.0.1:0", "--threads", "1"});
+    const std::uint16_t port = demo_port(demo);
+    {
+        // 64 MiB asked for, a few KiB read, then gone: the rest cannot be written.
+        RawConnection c(port);
+        c.send("GET /bytes/67108864 HTTP/1.1\r\nHost: x\r\n\r\n");
+        REQUIRE(c.readable(std::chrono::seconds(5)));
+        char head[4096];
+        const ssize_t n = ::recv(c.fd(), head, sizeof head, 0);
+        REQUIRE(n > 12);
+        CHECK(std::string_view(head, 12) == "HTTP/1.1 200");
+    }
+    CHECK(eventually([&] {
+        const std::string err = demo.err();
+        const auto at = err.find(R"("path":"/bytes/67108864")");
+        if (at == std::string::npos) return false;
+        const auto line_start = err.rfind('\n', at) + 1;  // npos + 1 == 0 on the first line
+        const std::string line = err.substr(line_start, err.find('\n', at) - line_start);
+        return line.find(R"("aborted":true)") != std::string::npos && line.find(R"("bytes":67108864)") == std::string::npos;
+    }, std::chrono::seconds(10)));
 }

@@ -152,17 +152,20 @@ void record_exchange(ThreadState& state, const ServerCore& core, const ExchangeR
     const bool routine = r.status < 300 && (r.route == "/health" || r.route == "/ready" || r.route == "/metrics");
     const auto level = routine ? logging::Level::debug : logging::Level::info;
     if (!core.options.access_log || !logging::enabled(level)) return;
-    logging::log(level, "http request", {
-                                      {"method", r.method},
-                                      {"path", r.path},
-                                      {"route", r.route},
-                                      {"status", r.status},
-                                      {"duration_ms", r.seconds * 1000.0},
-                                      {"bytes", static_cast<std::uint64_t>(r.bytes)},
-                                      {"request_id", r.request_id},
-                                      {"trace_id", r.trace_id},
-                                      {"remote", r.remote},
-                                  });
+    logging::Fields fields{
+        {"method", r.method},
+        {"path", r.path},
+        {"route", r.route},
+        {"status", r.status},
+        {"duration_ms", r.seconds * 1000.0},
+        {"bytes", static_cast<std::uint64_t>(r.bytes)},
+        {"request_id", r.request_id},
+        {"trace_id", r.trace_id},
+        {"remote", r.remote},
+    };
+    // The status was sent but not the whole body: without this the line would read as a success.
+    if (r.aborted) fields.emplace_back("aborted", true);
+    logging::log(level, "http request", fields);
 }
 
 }  // namespace aaiti::kit::internal

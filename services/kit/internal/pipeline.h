@@ -75,6 +75,7 @@ struct ExchangeRecord {
     int status = 0;
     double seconds = 0;
     std::size_t bytes = 0;  // response body bytes sent
+    bool aborted = false;   // the response was cut off before its end (the client left, a streamed body broke off)
     std::string_view request_id;
     std::string_view trace_id;
     std::string_view remote;

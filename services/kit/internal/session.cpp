@@ -241,7 +241,7 @@ private:
         req->body_stream.reset();
         record_exchange(thread_.state, core_,
                         {req->method, req->path, route_id, route_label, res.status, seconds_since(started), sent,
-                         req->request_id, req->trace_id, remote_});
+                         static_cast<bool>(ec), req->request_id, req->trace_id, remote_});
         if (ec) co_return false;
         if (!keep_alive) {
             co_await linger_close();
@@ -611,7 +611,8 @@ private:
         const std::size_t sent = co_await write_response(res, req, false, write_ec);
         record_exchange(thread_.state, core_,
                         {req.method.empty() ? std::string_view("OTHER") : std::string_view(req.method), req.path, Router::k_unmatched,
-                         k_unmatched_route, status, seconds_since(started), sent, req.request_id, req.trace_id, remote_});
+                         k_unmatched_route, status, seconds_since(started), sent, static_cast<bool>(write_ec), req.request_id,
+                         req.trace_id, remote_});
         if (!write_ec) co_await linger_close();
         co_return false;
     }
