@@ -248,8 +248,12 @@ kit::IoTask<void> UpstreamClient::Impl::exchange(int thread, std::size_t index, 
                 conn->stream.socket().set_option(tcp::no_delay(true), ec);
             }
             conn->stream.expires_after(limits.response_timeout);
-            std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(body.data(), body.size())};
-            co_await asio::async_write(conn->stream, out, asio::redirect_error(kit::use_io_task, ec));
+            if (body.empty()) {  // one buffer: send(2), not sendmsg(2)
+                co_await asio::async_write(conn->stream, asio::buffer(head), asio::redirect_error(kit::use_io_task, ec));
+            } else {
+                std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(body.data(), body.size())};
+                co_await asio::async_write(conn->stream, out, asio::redirect_error(kit::use_io_task, ec));
+            }
             if (ec) {
                 if (reused && ec != beast::error::timeout) continue;
                 result.kind = ec == beast::error::timeout ? ExchangeResult::Kind::timeout : ExchangeResult::Kind::failed;

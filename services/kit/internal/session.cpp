@@ -29,6 +29,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t k_read_chunk = 16 * 1024;
+// A buffered body up to this size is copied after the head and written with it as one buffer.
+constexpr std::size_t k_coalesce_limit = 16 * 1024;
 constexpr std::size_t k_linger_max_bytes = 4 * 1024 * 1024;
 constexpr auto k_no_deadline = std::chrono::hours(24 * 365);
 constexpr std::string_view k_continue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -525,9 +527,14 @@ private:
             if (ec || !send_body) co_return 0;
             co_return co_await write_streamed_body(*res.stream, framing_of(res, ctx.version), ec);
         }
-        std::array<asio::const_buffer, 2> buffers{asio::buffer(head_),
-                                                  send_body ? asio::buffer(res.body) : asio::const_buffer{}};
-        co_await asio::async_write(socket_, buffers, redirect(ec));
+        if (!send_body || res.body.size() <= k_coalesce_limit) {
+            // One buffer: Asio sends it with send(2); two go through sendmsg(2) and its iovec copy.
+            if (send_body) head_.append(res.body);
+            co_await asio::async_write(socket_, asio::buffer(head_), redirect(ec));
+        } else {
+            std::array<asio::const_buffer, 2> buffers{asio::buffer(head_), asio::buffer(res.body)};
+            co_await asio::async_write(socket_, buffers, redirect(ec));
+        }
         co_return ec || !send_body ? 0 : res.body.size();
     }
 
