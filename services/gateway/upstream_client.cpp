@@ -150,7 +150,8 @@ private:
         co_return Piece{data, true, false};
     }
 
-    std::weak_ptr<ConnectionPools> pools_;  // gone with the client: the connection is then just closed
+    // Gone with the client, or never set (the connection must not be reused): it is then just closed.
+    std::weak_ptr<ConnectionPools> pools_;
     int thread_;
     std::size_t index_;
     std::unique_ptr<Connection> conn_;  // null once the body is complete or broken
@@ -200,25 +201,36 @@ void UpstreamClient::send(std::size_t index, Outgoing request, Done done) {
 
 namespace {
 
+enum class BodyOutcome { sent, client_failed, upstream_answered, write_failed };
+
+// Whether the upstream has sent something (its answer) while it is still being sent the body.
+bool upstream_spoke(UpstreamStream& stream) {
+    beast::error_code ec;
+    return stream.socket().available(ec) > 0 && !ec;
+}
+
 // Forwards the client's streamed body: each piece as it comes, chunked when its length is unknown.
-// Sets `client_failed` when the client's side broke off (the kit then answers the client itself).
-kit::IoTask<void> forward_body(UpstreamStream& stream, kit::BodySource& body, std::chrono::milliseconds timeout,
-                                   beast::error_code& ec, bool& client_failed) {
+// `client_failed`: the client's side broke off (the kit then answers the client itself).
+// `upstream_answered`: the upstream answered before it had the whole body (a 413, a 401) and may
+// have closed; its answer is read and passed on instead of a 502, as HAProxy and nginx do.
+// `write_failed`: `ec` says why.
+kit::IoTask<BodyOutcome> forward_body(UpstreamStream& stream, kit::BodySource& body, std::chrono::milliseconds timeout,
+                                      beast::error_code& ec) {
     const bool chunked = !body.length();
     for (;;) {
         const kit::BodySource::Piece piece = co_await kit::read_piece(body);
-        if (piece.failed) {
-            client_failed = true;
-            co_return;
-        }
+        if (piece.failed) co_return BodyOutcome::client_failed;
+        if (upstream_spoke(stream)) co_return BodyOutcome::upstream_answered;
         stream.expires_after(timeout);
         if (!piece.data.empty()) {
             co_await kit::write_body_piece(stream, piece.data, chunked, ec);
-            if (ec) co_return;
+            if (ec) co_return upstream_spoke(stream) ? BodyOutcome::upstream_answered : BodyOutcome::write_failed;
         }
         if (piece.end) break;
     }
     if (chunked) co_await kit::write_body_piece(stream, {}, true, ec);
+    if (ec) co_return upstream_spoke(stream) ? BodyOutcome::upstream_answered : BodyOutcome::write_failed;
+    co_return BodyOutcome::sent;
 }
 
 }  // namespace
@@ -260,21 +272,25 @@ kit::IoTask<void> UpstreamClient::Impl::exchange(int thread, std::size_t index, 
                 result.detail = "writing the request: " + ec.message();
                 break;
             }
+            // An upstream that answered before it had the whole body: its connection is not reused.
+            bool answered_early = false;
             if (request.body_stream) {
                 // From here nothing can be retried: the client's body is being consumed.
-                bool client_failed = false;
-                co_await forward_body(conn->stream, *request.body_stream, limits.response_timeout, ec, client_failed);
+                const BodyOutcome outcome = co_await forward_body(conn->stream, *request.body_stream, limits.response_timeout, ec);
                 request.body_stream.reset();
-                if (client_failed) {
+                if (outcome == BodyOutcome::client_failed) {
                     result.kind = ExchangeResult::Kind::client_failed;
                     result.detail = "the client's request body broke off";
                     break;
                 }
-                if (ec) {
+                if (outcome == BodyOutcome::write_failed) {
                     result.kind = ec == beast::error::timeout ? ExchangeResult::Kind::timeout : ExchangeResult::Kind::failed;
                     result.detail = "writing the request body: " + ec.message();
                     break;
                 }
+                answered_early = outcome == BodyOutcome::upstream_answered;
+                ec = {};
+                conn->stream.expires_after(limits.response_timeout);
                 reused = false;  // a stale connection can no longer be retried
             }
             UpstreamResponseParser parser;
@@ -307,13 +323,14 @@ kit::IoTask<void> UpstreamClient::Impl::exchange(int thread, std::size_t index, 
             kit::Response& res = result.response;
             res = std::move(parser.response());
             if (!buffered) {
-                res.stream = std::make_shared<UpstreamBody>(pools, thread, index, std::move(conn), std::move(parser),
-                                                            limits.response_timeout, names[index], request.broken_bodies);
+                res.stream = std::make_shared<UpstreamBody>(answered_early ? nullptr : pools, thread, index, std::move(conn),
+                                                            std::move(parser), limits.response_timeout, names[index],
+                                                            request.broken_bodies);
                 break;
             }
             // A HEAD reply has no body but announces the GET's length: pass that on, not 0.
             if (head_request && parser.content_length()) res.head_content_length = static_cast<std::size_t>(*parser.content_length());
-            if (parser.keep_alive()) {
+            if (parser.keep_alive() && !answered_early) {
                 conn->stream.expires_never();
                 pools->give_back(thread, index, std::move(conn));
             }

@@ -210,3 +210,46 @@ TEST_CASE("an upload the client abandons mid-body is not passed on as whole; the
     CHECK_FALSE(outcome.get());
     CHECK(http(gw.port(), "GET", "/api/files/after").body == "ok");
 }
+
+TEST_CASE("an upstream that answers an upload before reading it all has its answer passed on, not a 502") {
+    const std::string refusal = R"({"error":"too large"})";
+    const auto answer_early = [&](ScriptedUpstream::Exchange& x, std::size_t read_first) {
+        std::string body;
+        x.read_body(read_first, body);
+        send_all(x.fd, "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+                           std::to_string(refusal.size()) + "\r\n\r\n" + refusal);
+    };
+    // Two upstream behaviours: closing at once on the unread rest (the client sees a reset),
+    // and keeping the connection open without reading another byte.
+    std::promise<void> release_upstream;
+    auto released = release_upstream.get_future().share();
+    const bool closes = GENERATE(true, false);
+    ScriptedUpstream up([&](ScriptedUpstream::Exchange& x) {
+        answer_early(x, closes ? 100'000 : 0);
+        if (!closes) released.wait_for(20s);
+        return false;
+    });
+    // A body far larger than the socket buffers between the gateway and the upstream, so the
+    // gateway is still sending it when the answer comes.
+    const std::size_t total = 48 * 1024 * 1024;
+    GatewayOptions options = scripted_gateway_options("/api/files", up);
+    options.server.body_limit = total;
+    Gateway gw(options);
+    gw.start();
+    RawConnection c(gw.port());
+    REQUIRE(c.send("POST /api/files/upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(total) + "\r\n\r\n"));
+    // The client keeps sending (as a real one does) until the answer arrives or the gateway stops reading.
+    const std::string piece(64 * 1024, 'u');
+    std::size_t sent = 0;
+    while (sent < total && !c.readable(0ms)) {
+        if (!c.send(piece)) break;
+        sent += piece.size();
+    }
+    auto r = c.read_reply(10s);
+    release_upstream.set_value();
+    REQUIRE(r);
+    CHECK(r->status == 413);
+    CHECK(r->body == refusal);
+    if (sent < total) CHECK(r->header("Connection") == "close");  // the rest of the upload is not read
+    CHECK(up.connections() == 1);               // and the upstream connection was not reused for anything
+}
