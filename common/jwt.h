@@ -34,9 +34,14 @@ public:
     const SigningKey& signing_key() const { return keys_.front(); }
     // The key with this kid, or nullptr.
     const SigningKey* find(std::string_view kid) const;
+    // Unique to the keys this set was built with (copies share it): verify()'s cache of tokens it
+    // has already checked is keyed by it, so a token verified under one set is never taken as
+    // verified under another.
+    std::uint64_t id() const { return id_; }
 
 private:
     std::vector<SigningKey> keys_;  // keys_[0] is the current one
+    std::uint64_t id_;
 };
 
 struct Claims {
@@ -63,6 +68,9 @@ struct VerifyResult {
 };
 
 // `now` in Unix seconds. `leeway_seconds` tolerates clock skew on exp and iat.
+// Each thread remembers the last tokens whose signature checked out (by their whole text and the
+// key set): a client sends the same access token with every request until it expires, so a repeat
+// skips the decoding, the HMAC and the JSON; exp and iat are checked on every call.
 VerifyResult verify(std::string_view token, const KeySet& keys, std::int64_t now, std::int64_t leeway_seconds = 30);
 
 // Unix seconds now (system clock).

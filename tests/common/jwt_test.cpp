@@ -34,6 +34,13 @@ TEST_CASE("base64url round-trips every length and refuses non-canonical input", 
     CHECK_FALSE(base64url_decode("a"));       // impossible length
     CHECK_FALSE(base64url_decode("ab+c"));    // standard alphabet is not base64url
     CHECK_FALSE(base64url_decode("-_9"));     // non-zero leftover bits: a second spelling of "-_8"
+    CHECK_FALSE(base64url_decode("AB"));      // the same with one byte: "AA" is its only spelling
+    CHECK(base64url_decode("AA") == std::string(1, '\0'));
+    CHECK_FALSE(base64url_decode("AAAA.AAA"));  // a bad digit inside a whole group
+    // Every byte value at every position, through whole groups and both kinds of tail.
+    std::string all;
+    for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
+    for (std::size_t n = 250; n <= all.size(); ++n) CHECK(base64url_decode(base64url_encode(all.substr(0, n))) == all.substr(0, n));
 }
 
 TEST_CASE("a signed token verifies and carries every claim", "[jwt]") {
@@ -61,6 +68,15 @@ TEST_CASE("a token computed independently (python hmac) verifies", "[jwt]") {
     const auto result = verify(token, keys, 1700000000);
     CHECK(to_string(result.status) == "ok");
     CHECK(result.claims.sub == "1234567890");
+    // Again, between tokens of another key: each thread keeps a keyed HMAC context per secret and
+    // re-arms it for every message, so no state may leak from one message or key to the next.
+    const KeySet other("another secret entirely");
+    const auto other_token = sign(sample_claims(1700000000), other.signing_key());
+    for (int i = 0; i < 3; ++i) {
+        CHECK(verify(token, keys, 1700000000).ok());
+        CHECK(verify(other_token, other, 1700000000).ok());
+        CHECK(verify(other_token, keys, 1700000000).status == VerifyStatus::unknown_key);
+    }
 }
 
 TEST_CASE("tampering, the wrong key, expiry and alg tricks are refused", "[jwt]") {
@@ -123,4 +139,24 @@ TEST_CASE("rotation: tokens signed with a previous secret still verify, new ones
 TEST_CASE("an empty signing secret is a configuration error", "[jwt]") {
     CHECK_THROWS_AS(KeySet(""), aaiti::ConfigError);
     CHECK(key_id_for("x").size() == 16);
+}
+
+TEST_CASE("a token verified before is still checked for expiry, and only under the key set that verified it", "[jwt]") {
+    const KeySet old_keys("the secret before rotation");
+    const auto now = unix_now();
+    const auto token = sign(sample_claims(now), old_keys.signing_key());
+    REQUIRE(verify(token, old_keys, now).ok());
+    REQUIRE(verify(token, old_keys, now).ok());  // the second time from this thread's cache
+    CHECK(verify(token, old_keys, now + 900 + 31).status == VerifyStatus::expired);
+    CHECK(verify(token, old_keys, now - 31).status == VerifyStatus::not_yet_valid);
+    CHECK(verify(token, old_keys, now).claims.username == "alice");
+
+    // A key set without that secret (it was rotated out) refuses it, cache or not.
+    const KeySet new_keys("the secret after rotation");
+    CHECK(verify(token, new_keys, now).status == VerifyStatus::unknown_key);
+    // A changed character of the signature is not the cached token.
+    std::string tampered = token;
+    char& c = tampered[tampered.size() - 5];
+    c = c == 'A' ? 'B' : 'A';
+    CHECK(verify(tampered, old_keys, now).status == VerifyStatus::bad_signature);
 }
