@@ -111,7 +111,7 @@ public:
     }
 
 private:
-    static constexpr std::size_t k_slots = 1024;     // per thread: ~0.5 MiB at most
+    static constexpr std::size_t k_slots = 1024;     // per thread: ~0.5 MiB with usual tokens, 2.5 MiB at worst
     static constexpr std::size_t k_max_token = 2048;  // larger tokens are verified every time
     struct Slot {
         std::uint64_t keys_id = 0;  // 0: empty (KeySet ids start at 1)
