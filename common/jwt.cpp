@@ -7,8 +7,8 @@
 
 #include <array>
 #include <atomic>
-#include <functional>
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
