@@ -159,7 +159,7 @@ private:
         const std::string_view args[] = {with_eval ? "EVAL" : "EVALSHA",
                                          with_eval ? std::string_view(k_script) : std::string_view(shared_.sha),
                                          "3", p->ip_key, p->user_key, p->revocation_key, window, max};
-        command_.assign("*8\r\n");
+        command_.assign("*").append(std::to_string(std::size(args))).append("\r\n");
         for (const std::string_view arg : args) {
             command_ += '$';
             command_ += std::to_string(arg.size());
