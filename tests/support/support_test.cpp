@@ -94,6 +94,15 @@ TEST_CASE("the fixture's replica is a hot standby on 127.0.0.1 that receives wha
     CHECK_THROWS(exec_sql(servers.pg_replica_url(db.name()), "INSERT INTO t VALUES ('x')"));  // read-only
 }
 
+// Without a slot the primary recycles WAL the replica has not received yet (each TestDatabase forces two
+// checkpoints), and a replica a moment behind never catches up again: CI saw a new database never arrive.
+TEST_CASE("the fixture's replica streams through a physical replication slot, so the primary keeps its WAL", "[pg]") {
+    const auto& servers = test_servers();
+    CHECK(query_scalar(servers.pg_replica_superuser_url, "SHOW primary_slot_name") == "aaiti_test_replica");
+    CHECK(query_scalar(servers.pg_superuser_url,
+                       "SELECT slot_type FROM pg_replication_slots WHERE slot_name = 'aaiti_test_replica'") == "physical");
+}
+
 TEST_CASE("the fixture's Redis answers PING", "[pg]") {
     const auto& servers = test_servers();
     CHECK(servers.redis_url == "redis://127.0.0.1:" + std::to_string(servers.redis_port));

@@ -243,13 +243,18 @@ start_postgres() {
 # A hot-standby streaming replica of the primary on its own free port, same OS user: pg_basebackup -R
 # writes standby.signal and primary_conninfo (initdb's trust rules already allow replication from
 # 127.0.0.1). -c fast: no wait for a scheduled checkpoint; --no-sync: the data is thrown away anyway.
+# -C -S: a physical replication slot, which -R names in primary_slot_name. Without it the primary keeps
+# WAL only back to its last checkpoint, and every TestDatabase (CREATE DATABASE ... FILE_COPY) forces two
+# checkpoints: a replica a moment behind at a segment boundary then asks for a segment already removed
+# and never catches up again (CI: a new database never reached the replica, "requested WAL segment ...
+# has already been removed" in the logs).
 start_replica() {
     local dir="$1" bindir="$2" primary_port="$3"
     mkdir -p "$dir/replica"
     chown "$pg_os_user" "$dir/replica"
     chmod 700 "$dir/replica"
     if ! as_pg_user "$bindir/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -D "$dir/replica/data" \
-        -R -X stream -c fast --no-sync >"$dir/basebackup.log" 2>&1; then
+        -R -X stream -C -S aaiti_test_replica -c fast --no-sync >"$dir/basebackup.log" 2>&1; then
         tail -n 30 "$dir/basebackup.log" >&2 || true
         die "pg_basebackup of the primary failed (log above, from $dir/basebackup.log)"
     fi
