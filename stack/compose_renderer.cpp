@@ -98,6 +98,7 @@ std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection
     d.set("db_ports", published(db.port, 5432)).set("replica_ports", published(db.replica_port, 5432));
     d.set("db_cpus", yaml_quote(db.resources.cpus)).set("db_memory", yaml_quote(db.resources.memory));
     d.set("replica", p.replica);
+    d.set("replication_slot", k_replication_slot).set("replication_slot_max_wal", k_replication_slot_max_wal);
     d.set("redis_image", yaml_quote(s.redis.image)).set("redis_ports", published(s.redis.port, 6379));
     d.set("redis_cpus", yaml_quote(s.redis.resources.cpus)).set("redis_memory", yaml_quote(s.redis.resources.memory));
 

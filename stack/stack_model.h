@@ -61,6 +61,13 @@ struct Database {
     bool operator==(const Database&) const = default;
 };
 
+// The physical replication slot the replica streams through, on every renderer. Without one the primary
+// keeps WAL only back to its last checkpoint, and a replica that falls a segment behind (a restart, a busy
+// moment) finds the WAL it needs removed and never catches up. The cap bounds what a dead replica's slot
+// can hold on the primary's disk: past it the slot is invalidated and the replica must be copied afresh.
+inline constexpr const char* k_replication_slot = "aaiti_replica";
+inline constexpr const char* k_replication_slot_max_wal = "1GB";
+
 struct Redis {
     int port = 6379;
     std::string image;

@@ -63,8 +63,28 @@ std::string format_lag(const native::DatabaseNodeStatus& s) {
 
 std::string format_state(const native::DatabaseNodeStatus& s) {
     if (!s.reachable) return "down";
-    if (s.role == "primary") return "up, " + std::to_string(s.replicas_streaming.size()) + " streaming";
-    return "up";
+    if (s.role != "primary") return "up";
+    std::string text = "up, " + std::to_string(s.replicas_streaming.size()) + " streaming";
+    // An idle slot keeps WAL on the primary's disk for a replica that is not reading it: worth a glance.
+    for (const auto& slot : s.slots) {
+        if (slot.wal_status == "lost")
+            text += ", slot " + slot.name + " lost (its replica must be copied afresh)";
+        else if (!slot.active)
+            text += ", slot " + slot.name + " idle" + (slot.retained_bytes ? " holding " + format_bytes(*slot.retained_bytes) : "");
+    }
+    return text;
+}
+
+nlohmann::json slots_json(const native::DatabaseNodeStatus& s) {
+    using nlohmann::json;
+    if (s.role != "primary") return nullptr;
+    json slots = json::array();
+    for (const auto& slot : s.slots)
+        slots.push_back({{"name", slot.name},
+                         {"active", slot.active},
+                         {"wal_status", slot.wal_status},
+                         {"retained_bytes", slot.retained_bytes ? json(*slot.retained_bytes) : json(nullptr)}});
+    return slots;
 }
 
 nlohmann::json node_json(const native::DatabaseNodeStatus& s) {
@@ -78,7 +98,8 @@ nlohmann::json node_json(const native::DatabaseNodeStatus& s) {
             {"error", s.reachable ? json(nullptr) : json(s.error)},
             {"lag_seconds", s.replay_lag_seconds ? json(*s.replay_lag_seconds) : json(nullptr)},
             {"lag_bytes", s.lag_bytes ? json(*s.lag_bytes) : json(nullptr)},
-            {"replicas", replicas}};
+            {"replicas", replicas},
+            {"slots", slots_json(s)}};
 }
 
 class DbCommand final : public Command {

@@ -1,5 +1,6 @@
 #include "stack/native/database_status.h"
 
+#include <algorithm>
 #include <cctype>
 #include <future>
 #include <pqxx/pqxx>
@@ -20,6 +21,9 @@ constexpr const char* k_replica_lag_sql =
 constexpr const char* k_streaming_replicas_sql =
     "SELECT coalesce(host(client_addr), 'local') || ':' || coalesce(client_port::text, '-') || '/' || application_name"
     " FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1";
+constexpr const char* k_slots_sql =
+    "SELECT slot_name, active, coalesce(wal_status, ''), pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint"
+    " FROM pg_replication_slots WHERE slot_type = 'physical' ORDER BY 1";
 
 std::string url_component(const std::string& text) {
     static const char k_hex[] = "0123456789ABCDEF";
@@ -88,6 +92,11 @@ DatabaseNodeStatus node_status(const DatabaseNode& node, const DatabaseCredentia
             read_replica_lag(tx, status);
         } else {
             for (const auto& row : tx.exec(k_streaming_replicas_sql)) status.replicas_streaming.push_back(row[0].c_str());
+            for (const auto& row : tx.exec(k_slots_sql)) {
+                ReplicationSlot slot{row[0].c_str(), row[1].as<bool>(), row[2].c_str(), std::nullopt};
+                if (!row[3].is_null()) slot.retained_bytes = std::max(0LL, row[3].as<long long>());
+                status.slots.push_back(std::move(slot));
+            }
         }
         status.role = replica ? "replica" : "primary";
         status.reachable = true;

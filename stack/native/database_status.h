@@ -14,6 +14,14 @@ struct DatabaseNode {
     int port = 0;      // on 127.0.0.1
 };
 
+// A physical replication slot on a primary (pg_replication_slots).
+struct ReplicationSlot {
+    std::string name;
+    bool active = false;                    // a replica streams through it now
+    std::string wal_status;                 // reserved, extended, unreserved or lost (past max_slot_wal_keep_size)
+    std::optional<long long> retained_bytes; // WAL the primary keeps for it; unset once the slot is lost
+};
+
 struct DatabaseNodeStatus {
     std::string name;
     int port = 0;
@@ -23,6 +31,7 @@ struct DatabaseNodeStatus {
     std::optional<double> replay_lag_seconds;    // replica: now() - last replayed commit; 0 when all received WAL is replayed
     std::optional<long long> lag_bytes;          // replica: received but not yet replayed WAL
     std::vector<std::string> replicas_streaming; // primary: "client_addr:port/application_name" of streaming walsenders
+    std::vector<ReplicationSlot> slots;          // primary: its physical replication slots, by name
 };
 
 struct DatabaseCredentials {

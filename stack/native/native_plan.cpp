@@ -95,7 +95,8 @@ struct Planner {
                            node.dir + "/PG_VERSION",
                            pwfile,
                            secrets.db_password + "\n"});
-        const DatabaseBootstrap bootstrap{node.port, db.user, secrets.db_password, db.name, db.replication_user, secrets.replication_password};
+        const DatabaseBootstrap bootstrap{node.port, db.user, secrets.db_password, db.name, db.replication_user,
+                                          secrets.replication_password, profiles.replica};
         p.after_first_healthy = [bootstrap] { bootstrap_database(bootstrap); };
         return p;
     }
@@ -114,19 +115,28 @@ struct Planner {
                                {{"/bin/rm", "-rf", node.dir}, base_environment(), tools.postgres_user}, marker, "", ""});
         auto env = base_environment();
         env["PGPASSWORD"] = secrets.replication_password;
-        p.setup.push_back({"pg_basebackup from " + primary.name,
-                           {{tools.postgres_bin + "/pg_basebackup", "-h", "127.0.0.1", "-p", std::to_string(primary.port), "-U",
-                             db.replication_user, "-D", node.dir, "-R", "-X", "stream", "-c", "fast", "--no-password"},
-                            env,
-                            tools.postgres_user},
-                           marker, "", ""});
+        const std::vector<std::string> primary_args = {"-h", "127.0.0.1", "-p", std::to_string(primary.port), "-U", db.replication_user,
+                                                       "--no-password"};
+        // The slot first (over the replication protocol, so the replication role suffices), kept if it exists:
+        // a rebuilt copy reuses it, and after a failover the new primary gets its own. -S makes the copy stream
+        // through it (-R writes primary_slot_name).
+        std::vector<std::string> create_slot = {tools.postgres_bin + "/pg_receivewal", "--create-slot", "--if-not-exists", "-S",
+                                                k_replication_slot};
+        create_slot.insert(create_slot.end(), primary_args.begin(), primary_args.end());
+        p.setup.push_back({"replication slot " + std::string(k_replication_slot) + " on " + primary.name,
+                           {create_slot, env, tools.postgres_user}, marker, "", ""});
+        std::vector<std::string> basebackup = {tools.postgres_bin + "/pg_basebackup", "-D", node.dir, "-R", "-S", k_replication_slot,
+                                               "-X", "stream", "-c", "fast"};
+        basebackup.insert(basebackup.end(), primary_args.begin(), primary_args.end());
+        p.setup.push_back({"pg_basebackup from " + primary.name, {basebackup, env, tools.postgres_user}, marker, "", ""});
         return p;
     }
 
     std::vector<std::string> server_argv(const std::string& dir, int port) const {
         // TCP on loopback only, no unix socket (its directory would need to be writable by the server user).
         return {tools.postgres_bin + "/postgres", "-D", dir, "-p", std::to_string(port), "-c", "listen_addresses=127.0.0.1",
-                "-c", "unix_socket_directories=", "-c", "hot_standby=on"};
+                "-c", "unix_socket_directories=", "-c", "hot_standby=on", "-c",
+                std::string("max_slot_wal_keep_size=") + k_replication_slot_max_wal};
     }
 
     void add_redis() {

@@ -2,6 +2,7 @@
 // promotion on a throwaway replica of our own (the fixture's replica is shared by other tests).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -102,6 +103,14 @@ TEST_CASE("database_status shows the primary streaming to its replica, and the r
     REQUIRE(primary.replicas_streaming.size() >= 1);
     CHECK_THAT(primary.replicas_streaming[0], Contains("127.0.0.1:") && Contains("/"));
     CHECK_FALSE(primary.lag_bytes.has_value());
+    // The fixture's replica streams through a slot (tests/support/test_servers.sh): reported, in use.
+    const auto slot = std::find_if(primary.slots.begin(), primary.slots.end(),
+                                   [](const ReplicationSlot& s) { return s.name == "aaiti_test_replica"; });
+    REQUIRE(slot != primary.slots.end());
+    CHECK(slot->active);
+    CHECK(slot->wal_status == "reserved");
+    REQUIRE(slot->retained_bytes.has_value());
+    CHECK(*slot->retained_bytes >= 0);
 
     const auto& replica = statuses[1];
     INFO(replica.error);
@@ -113,6 +122,7 @@ TEST_CASE("database_status shows the primary streaming to its replica, and the r
     CHECK(*replica.lag_bytes >= 0);
     if (replica.replay_lag_seconds) CHECK(*replica.replay_lag_seconds >= 0.0);
     CHECK(replica.replicas_streaming.empty());
+    CHECK(replica.slots.empty());
 }
 
 TEST_CASE("database_status reports a closed port as unreachable, naming the port and not the password", "[pg]") {

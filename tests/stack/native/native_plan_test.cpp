@@ -43,6 +43,10 @@ const ProcessSpec& process(const NativePlan& plan, const std::string& name) {
     throw std::logic_error("unreachable");
 }
 
+bool contains(const std::vector<std::string>& argv, const std::string& arg) {
+    return std::find(argv.begin(), argv.end(), arg) != argv.end();
+}
+
 std::size_t position(const NativePlan& plan, const std::string& name) {
     const auto n = names(plan);
     return static_cast<std::size_t>(std::find(n.begin(), n.end(), name) - n.begin());
@@ -93,7 +97,22 @@ TEST_CASE("native plan: production runs nine processes in dependency order and n
     const auto& replica = process(plan, "postgres-replica");
     CHECK(replica.is_database_replica);
     CHECK(replica.depends_on == std::vector<std::string>{"postgres"});
-    CHECK_THAT(replica.setup.back().command.argv.front(), Contains("pg_basebackup"));
+    // The replica streams through a slot it creates on the primary first; the primary caps what the slot may hold.
+    REQUIRE(replica.setup.size() == 2);
+    const auto& create_slot = replica.setup[0].command.argv;
+    CHECK_THAT(create_slot.front(), Contains("pg_receivewal"));
+    CHECK(contains(create_slot, "--create-slot"));
+    CHECK(contains(create_slot, "--if-not-exists"));
+    CHECK(contains(create_slot, "aaiti_replica"));
+    const auto& basebackup = replica.setup[1].command.argv;
+    CHECK_THAT(basebackup.front(), Contains("pg_basebackup"));
+    CHECK(contains(basebackup, "-S"));
+    CHECK(contains(basebackup, "aaiti_replica"));
+    for (const auto& step : replica.setup) {
+        CHECK(step.done_marker == p.layout.postgres() + "/replica/standby.signal");  // neither runs again once it follows
+        CHECK(step.command.env.count("PGPASSWORD") == 1);                            // the replication password, not argv
+    }
+    CHECK(contains(primary.command.argv, "max_slot_wal_keep_size=1GB"));
 
     const auto& auth2 = process(plan, "auth-2");
     CHECK(auth2.ports == std::vector<int>{3101});
@@ -121,9 +140,11 @@ TEST_CASE("native plan: after a failover the promoted node is the primary and th
     const auto& old = process(plan, "postgres");
     CHECK(old.is_database_replica);
     CHECK(old.depends_on == std::vector<std::string>{"postgres-replica"});
-    REQUIRE(old.setup.size() == 2);
+    REQUIRE(old.setup.size() == 3);
     CHECK(old.setup[0].command.argv.front() == "/bin/rm");  // its data cannot follow: copied afresh
-    CHECK(old.setup[1].done_marker == p.layout.postgres() + "/primary/standby.signal");
+    CHECK_THAT(old.setup[1].command.argv.front(), Contains("pg_receivewal"));  // a slot on the new primary
+    CHECK(contains(old.setup[1].command.argv, "5433"));
+    CHECK(old.setup[2].done_marker == p.layout.postgres() + "/primary/standby.signal");
     CHECK_THAT(process(plan, "auth-1").command.env.at("WRITE_DB_URL"), Contains("@127.0.0.1:5433/"));
 }
 

@@ -300,6 +300,10 @@ TEST_CASE("up --profile production natively: replication, Prometheus scraping ev
     CHECK(nodes[0]["role"] == "primary");
     CHECK(nodes[0]["replicas"].size() == 1);
     CHECK(nodes[1]["role"] == "replica");
+    // Through its slot, so the primary keeps the WAL it has not received yet.
+    REQUIRE(nodes[0]["slots"].size() == 1);
+    CHECK(nodes[0]["slots"][0]["name"] == "aaiti_replica");
+    CHECK(nodes[0]["slots"][0]["active"] == true);
 
     // Prometheus scrapes every target, the supervisor's /metrics among them.
     const std::string targets_url = "http://127.0.0.1:" + std::to_string(stack.ports.prometheus) + "/api/v1/targets";
@@ -341,9 +345,18 @@ TEST_CASE("up --profile production natively: replication, Prometheus scraping ev
     const auto again = stack.aaitictl({"up", "--profile", "production", "--detach"});
     INFO(again.err);
     REQUIRE(again.exit_code == 0);
-    const json roles = json::parse(stack.aaitictl({"db", "status", "-o", "json"}).out)["nodes"];
+    json roles;
+    // The rebuilt copy follows the new primary through a slot of its own there.
+    CHECK(eventually(
+        [&] {
+            roles = json::parse(stack.aaitictl({"db", "status", "-o", "json"}).out)["nodes"];
+            return roles[1]["slots"].size() == 1 && roles[1]["slots"][0]["active"] == true;
+        },
+        15s));
+    INFO(roles.dump());
     CHECK(roles[0]["role"] == "replica");
     CHECK(roles[1]["role"] == "primary");
+    CHECK(roles[1]["slots"][0]["name"] == "aaiti_replica");
     CHECK_THAT(login(stack.ports.http, "carol"), Contains("Login successful"));
 
     // And back on request: db promote waits until the services run against the new primary again.
