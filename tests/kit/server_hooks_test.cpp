@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "common/metrics.h"
 #include "services/kit/io_context.h"
@@ -52,6 +55,39 @@ TEST_CASE("an async handler can reach its I/O thread's io_context and index; oth
     s.start();
     for (int i = 0; i < 4; ++i) CHECK(get(s.port(), "/timer").body == "same thread");
     CHECK(bad.load() == 0);
+}
+
+TEST_CASE("keep-alive connections are spread evenly over the I/O threads, whichever listener took them") {
+    auto o = test_options();
+    o.threads = 3;
+    Server s(o);
+    s.get("/thread", [](const Request&) { return Response::text(200, std::to_string(current_io_thread_index())); });
+    s.start();
+    // SO_REUSEPORT alone would split these by a hash of their ports: 30 lands 14/9/7 as often as 10/10/10.
+    std::vector<std::unique_ptr<RawConnection>> connections;
+    std::vector<int> per_thread(o.threads, 0);
+    for (int i = 0; i < 30; ++i) {
+        connections.push_back(std::make_unique<RawConnection>(s.port()));
+        REQUIRE(connections.back()->send("GET /thread HTTP/1.1\r\nHost: x\r\n\r\n"));
+        const auto reply = connections.back()->read_reply();
+        REQUIRE(reply);
+        REQUIRE(reply->status == 200);
+        ++per_thread.at(std::stoi(reply->body));
+    }
+    INFO(per_thread[0] << " / " << per_thread[1] << " / " << per_thread[2]);
+    for (const int n : per_thread) CHECK(n == 10);
+    // Each keeps being served by its thread, and a closed one frees its place for the next.
+    REQUIRE(connections.front()->send("GET /thread HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const auto again = connections.front()->read_reply();
+    REQUIRE(again);
+    const int first_thread = std::stoi(again->body);
+    connections.front().reset();
+    CHECK(eventually([&] {
+        RawConnection next(s.port());
+        if (!next.send("GET /thread HTTP/1.1\r\nHost: x\r\n\r\n")) return false;
+        const auto reply = next.read_reply();
+        return reply && std::stoi(reply->body) == first_thread;
+    }));
 }
 
 TEST_CASE("a server restarted on its port gets it back despite the connections its predecessor closed") {

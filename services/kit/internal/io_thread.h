@@ -1,9 +1,12 @@
 #pragma once
 // One I/O thread: its own io_context (run by exactly one thread, so nothing on it needs a lock),
 // its own SO_REUSEPORT acceptor, its request-path state and the connections it owns.
+#include <atomic>
+#include <cstdint>
 #include <list>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "services/kit/internal/asio.h"
 #include "services/kit/internal/pipeline.h"
@@ -21,6 +24,10 @@ struct IoThread {
     ServerCore& core;
     ThreadState state;
     std::list<Session*> sessions;
+    // Connections this thread serves, counting those handed to it and not started yet: read by the other
+    // threads' acceptors to choose where a new connection goes (server.cpp), so atomic.
+    std::atomic<std::uint32_t> connections{0};
+    std::vector<IoThread*> peers;  // every I/O thread of the server, this one included; set before any runs
     // Only this thread runs the context and touches its sockets and timers (shutdown posts to it),
     // so the reactor needs no per-descriptor locks; other threads only post (scheduler stays locked).
     asio::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};

@@ -124,6 +124,7 @@ public:
 
     ~Session() {
         thread_.sessions.erase(registration_);
+        thread_.connections.fetch_sub(1, std::memory_order_relaxed);  // counted by admit() (server.cpp)
         core_.open_connections.fetch_sub(1, std::memory_order_relaxed);
         core_.http_metrics.connections_open.dec();
     }
