@@ -35,7 +35,7 @@ const std::vector<ConfigKey> k_catalogue = {
     {"READ_DB_URL", "database.read_url", K::secret_url, "", "PostgreSQL URL for reads (default: the write URL)", 0, 0,
      "postgresql,postgres,libpq"},
     {"SQLITE_DB_PATH", "database.sqlite_path", K::path, "data/aaiti.sqlite", "SQLite database (the embedded default)"},
-    {"REDIS_URL", "redis.url", K::secret_url, "redis://127.0.0.1:6379", "Redis URL", 0, 0, "redis,rediss,unix"},
+    {"REDIS_URL", "redis.url", K::secret_url, "redis://127.0.0.1:6379", "Redis URL", 0, 0, "redis,redis-sentinel,rediss,unix"},
     {"JWT_SECRET", "auth.jwt_secret", K::secret, "", "HS256 signing secret for tokens"},
     {"JWT_PREVIOUS_SECRETS", "auth.jwt_previous_secrets", K::secret, "",
      "earlier signing secrets, comma-separated: tokens they signed still verify (rotation)"},

@@ -2,7 +2,9 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "common/error.h"
 
@@ -66,17 +68,107 @@ using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 
 }  // namespace
 
+namespace {
+
+constexpr std::uint16_t k_default_port = 6379;
+constexpr std::uint16_t k_default_sentinel_port = 26379;
+constexpr std::chrono::milliseconds k_sentinel_timeout{300};  // per sentinel (and per candidate) when Client resolves
+
+// "host", "host:port", "[v6]", "[v6]:port". `what` names the part in messages ("host", "sentinel").
+HostPort parse_host_port(std::string_view text, std::uint16_t default_port, std::string_view what) {
+    std::string_view host = text;
+    std::string_view port;
+    if (!host.empty() && host.front() == '[') {
+        const auto close = host.find(']');
+        if (close == std::string_view::npos) throw ConfigError("REDIS_URL: unterminated [IPv6] " + std::string(what));
+        port = host.substr(close + 1);
+        host = host.substr(1, close - 1);
+        if (!port.empty() && port.front() == ':') port.remove_prefix(1);
+    } else if (const auto colon = host.rfind(':'); colon != std::string_view::npos) {
+        port = host.substr(colon + 1);
+        host = host.substr(0, colon);
+    }
+    HostPort out{std::string(host), default_port};
+    if (!port.empty()) {
+        unsigned value = 0;
+        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+        if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
+            throw ConfigError("REDIS_URL: " + std::string(what) + " port \"" + std::string(port) + "\" is not a port (1-65535)");
+        out.port = static_cast<std::uint16_t>(value);
+    }
+    return out;
+}
+
+// Strips "[user]:password@" or "password@" off `authority` into `address`.
+void take_userinfo(std::string_view& authority, Address& address) {
+    const auto at = authority.rfind('@');
+    if (at == std::string_view::npos) return;
+    const std::string_view userinfo = authority.substr(0, at);
+    const auto colon = userinfo.find(':');
+    if (colon == std::string_view::npos) {
+        address.password = percent_decode(userinfo);  // redis://secret@host: a bare password
+    } else {
+        address.username = percent_decode(userinfo.substr(0, colon));
+        address.password = percent_decode(userinfo.substr(colon + 1));
+    }
+    authority.remove_prefix(at + 1);
+}
+
+// redis-sentinel://[[user]:password@]host[:port][,host[:port]].../<master-name>[/db]; `rest` is what
+// follows the "://".
+Address parse_sentinel_url(std::string_view rest) {
+    static constexpr const char* k_form = "redis-sentinel://[user:password@]host[:port][,host[:port]]/<master-name>[/db]";
+    Address address;
+    const auto slash = rest.find('/');
+    std::string_view authority = rest.substr(0, slash);
+    take_userinfo(authority, address);
+    if (authority.empty()) throw ConfigError(std::string("REDIS_URL: redis-sentinel:// names no sentinel; expected ") + k_form);
+    while (true) {
+        const auto comma = authority.find(',');
+        const std::string_view one = authority.substr(0, comma);
+        HostPort sentinel = parse_host_port(one, k_default_sentinel_port, "sentinel");
+        if (sentinel.host.empty())
+            throw ConfigError(std::string("REDIS_URL: redis-sentinel:// has an empty sentinel host (a stray ',' or ':'?); expected ") +
+                              k_form);
+        address.sentinels.push_back(std::move(sentinel));
+        if (comma == std::string_view::npos) break;
+        authority.remove_prefix(comma + 1);
+    }
+    std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    const auto next = path.find('/');
+    const std::string_view name = path.substr(0, next);
+    if (name.empty())
+        throw ConfigError(std::string("REDIS_URL: redis-sentinel:// needs the master's name after the sentinels; expected ") + k_form);
+    if (name.find_first_of("?# \t") != std::string_view::npos)
+        throw ConfigError("REDIS_URL: redis-sentinel:// master name \"" + std::string(name) +
+                          "\" has a character that is not allowed ('?', '#' or a space)");
+    address.master_name = percent_decode(name);
+    if (next != std::string_view::npos) {
+        const std::string_view db = path.substr(next + 1);
+        if (db.find('/') != std::string_view::npos)
+            throw ConfigError(std::string("REDIS_URL: redis-sentinel:// has a path after the database; expected ") + k_form);
+        if (!db.empty()) address.database = parse_database(db, "redis-sentinel:// URL");
+    }
+    address.host.clear();  // the master's address comes from the sentinels
+    address.port = 0;
+    return address;
+}
+
+}  // namespace
+
 Address parse_url(std::string_view url) {
     // Only the scheme and host are ever echoed: the URL may hold a password.
     Address address;
     const auto scheme_end = url.find("://");
     if (scheme_end == std::string_view::npos)
-        throw ConfigError("REDIS_URL: expected redis://host:port or unix:///path, got a value without a scheme");
+        throw ConfigError("REDIS_URL: expected redis://host:port, redis-sentinel://host:port/master or unix:///path, "
+                          "got a value without a scheme");
     const std::string_view scheme = url.substr(0, scheme_end);
     std::string_view rest = url.substr(scheme_end + 3);
     if (scheme == "rediss")
         throw ConfigError("REDIS_URL: rediss:// (TLS) is not supported by this build's hiredis; use redis:// on a "
                           "trusted network or a TLS tunnel");
+    if (scheme == "redis-sentinel") return parse_sentinel_url(rest);
     if (scheme == "unix") {
         const auto query = rest.find('?');
         address.unix_socket = std::string(rest.substr(0, query));
@@ -89,49 +181,170 @@ Address parse_url(std::string_view url) {
         return address;
     }
     if (scheme != "redis")
-        throw ConfigError("REDIS_URL: scheme \"" + std::string(scheme) + "\" is not supported; use redis:// or unix://");
+        throw ConfigError("REDIS_URL: scheme \"" + std::string(scheme) +
+                          "\" is not supported; use redis://, redis-sentinel:// or unix:// (Redis Cluster is not supported)");
 
     const auto slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
     if (slash != std::string_view::npos && slash + 1 < rest.size())
         address.database = parse_database(rest.substr(slash + 1), "redis:// URL");
-    const auto at = authority.rfind('@');
-    if (at != std::string_view::npos) {
-        const std::string_view userinfo = authority.substr(0, at);
-        const auto colon = userinfo.find(':');
-        if (colon == std::string_view::npos) {
-            address.password = percent_decode(userinfo);  // redis://secret@host: a bare password
-        } else {
-            address.username = percent_decode(userinfo.substr(0, colon));
-            address.password = percent_decode(userinfo.substr(colon + 1));
-        }
-        authority.remove_prefix(at + 1);
-    }
-    std::string_view host = authority;
-    std::string_view port;
-    if (!host.empty() && host.front() == '[') {
-        const auto close = host.find(']');
-        if (close == std::string_view::npos) throw ConfigError("REDIS_URL: unterminated [IPv6] host");
-        port = host.substr(close + 1);
-        host = host.substr(1, close - 1);
-        if (!port.empty() && port.front() == ':') port.remove_prefix(1);
-    } else if (const auto colon = host.rfind(':'); colon != std::string_view::npos) {
-        port = host.substr(colon + 1);
-        host = host.substr(0, colon);
-    }
-    if (!host.empty()) address.host = std::string(host);
-    if (!port.empty()) {
-        unsigned value = 0;
-        const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-        if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
-            throw ConfigError("REDIS_URL: port \"" + std::string(port) + "\" is not a port (1-65535)");
-        address.port = static_cast<std::uint16_t>(value);
-    }
+    take_userinfo(authority, address);
+    HostPort node = parse_host_port(authority, k_default_port, "host");
+    if (!node.host.empty()) address.host = std::move(node.host);
+    address.port = node.port;
     return address;
 }
 
+namespace {
+
+std::string host_port(const std::string& host, std::uint16_t port) {
+    return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+std::string describe(const Address& address) {
+    if (!address.unix_socket.empty()) return address.unix_socket;
+    if (!address.uses_sentinel()) return host_port(address.host, address.port);
+    std::string out = "master " + address.master_name + " via sentinels ";
+    for (std::size_t i = 0; i < address.sentinels.size(); ++i) {
+        if (i > 0) out += ',';
+        out += host_port(address.sentinels[i].host, address.sentinels[i].port);
+    }
+    if (!address.host.empty()) out += " at " + host_port(address.host, address.port);
+    return out;
+}
+
+bool is_readonly_error(std::string_view error_text) { return error_text.substr(0, 8) == "READONLY"; }
+
+namespace {
+
+struct ContextDeleter {
+    void operator()(redisContext* c) const { redisFree(c); }
+};
+using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
+
+timeval to_timeval(std::chrono::milliseconds timeout) {
+    timeval tv{};
+    tv.tv_sec = static_cast<long>(timeout.count() / 1000);
+    tv.tv_usec = static_cast<long>((timeout.count() % 1000) * 1000);
+    return tv;
+}
+
+// A blocking connection for one look-up; null and `error` set when it fails.
+ContextPtr connect_for_lookup(const HostPort& node, std::chrono::milliseconds timeout, std::string& error) {
+    const timeval tv = to_timeval(timeout);
+    ContextPtr c(redisConnectWithTimeout(node.host.c_str(), node.port, tv));
+    if (!c) {
+        error = "cannot allocate a connection";
+        return nullptr;
+    }
+    if (c->err) {
+        error = c->errstr;
+        return nullptr;
+    }
+    redisSetTimeout(c.get(), tv);
+    return c;
+}
+
+// One command; an error reply is returned as a Reply of type error, a broken connection sets `error`.
+std::optional<Reply> lookup_command(redisContext* c, const std::vector<std::string>& arguments, std::string& error) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lengths;
+    for (const auto& a : arguments) {
+        argv.push_back(a.data());
+        lengths.push_back(a.size());
+    }
+    ReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lengths.data())));
+    if (!reply) {
+        error = c->err ? c->errstr : "connection lost";
+        return std::nullopt;
+    }
+    return convert(reply.get());
+}
+
+// The sentinel's answer to get-master-addr-by-name, or nullopt with `error` saying why not.
+std::optional<HostPort> ask_sentinel(const HostPort& sentinel, const std::string& master_name, std::chrono::milliseconds timeout,
+                                     std::string& error) {
+    const ContextPtr c = connect_for_lookup(sentinel, timeout, error);
+    if (!c) return std::nullopt;
+    const auto reply = lookup_command(c.get(), {"SENTINEL", "get-master-addr-by-name", master_name}, error);
+    if (!reply) return std::nullopt;
+    if (reply->is_error()) {
+        error = "SENTINEL get-master-addr-by-name failed: " + reply->text;
+        return std::nullopt;
+    }
+    if (reply->type == Reply::Type::nil) {
+        error = "knows no master named \"" + master_name + "\"";
+        return std::nullopt;
+    }
+    unsigned port = 0;
+    if (reply->type == Reply::Type::array && reply->elements.size() == 2) {
+        const std::string& p = reply->elements[1].text;
+        const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+        if (ec != std::errc() || end != p.data() + p.size()) port = 0;
+    }
+    if (port == 0 || port > 65535 || reply->elements[0].text.empty()) {
+        error = "answered something that is not a host and port";
+        return std::nullopt;
+    }
+    return HostPort{reply->elements[0].text, static_cast<std::uint16_t>(port)};
+}
+
+// True when `node` accepts our credentials and says ROLE master; else `error` says why not.
+bool confirm_master(const HostPort& node, const Address& address, std::chrono::milliseconds timeout, std::string& error) {
+    const std::string where = "its answer " + host_port(node.host, node.port);
+    std::string why;
+    const ContextPtr c = connect_for_lookup(node, timeout, why);
+    if (!c) {
+        error = where + ": " + why;
+        return false;
+    }
+    if (!address.password.empty()) {
+        const auto auth = address.username.empty() ? lookup_command(c.get(), {"AUTH", address.password}, why)
+                                                   : lookup_command(c.get(), {"AUTH", address.username, address.password}, why);
+        if (!auth || auth->is_error()) {
+            error = where + ": AUTH failed: " + (auth ? auth->text : why);
+            return false;
+        }
+    }
+    const auto role = lookup_command(c.get(), {"ROLE"}, why);
+    if (!role || role->is_error()) {
+        error = where + ": ROLE failed: " + (role ? role->text : why);
+        return false;
+    }
+    const std::string said = role->type == Reply::Type::array && !role->elements.empty() ? role->elements[0].text : "?";
+    if (said != "master") {
+        error = where + " is a " + said + ", not a master (the sentinel's view is stale)";
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+Address resolve_master(const Address& address, std::chrono::milliseconds timeout_each) {
+    if (!address.uses_sentinel()) return address;
+    std::string failures;
+    for (const auto& sentinel : address.sentinels) {
+        std::string error;
+        if (const auto answer = ask_sentinel(sentinel, address.master_name, timeout_each, error)) {
+            if (confirm_master(*answer, address, timeout_each, error)) {
+                Address resolved = address;
+                resolved.host = answer->host;
+                resolved.port = answer->port;
+                return resolved;
+            }
+        }
+        if (!failures.empty()) failures += "; ";
+        failures += "sentinel " + host_port(sentinel.host, sentinel.port) + ": " + error;
+    }
+    throw UnavailableError("redis: no master \"" + address.master_name + "\" found through the sentinels (" + failures + ")");
+}
+
 struct Client::Impl {
-    Address address;
+    Address address;  // as configured
+    Address target;   // what connect() reached: `address`, or with sentinels the master they named
     std::chrono::milliseconds timeout;
     redisContext* context = nullptr;
 
@@ -142,16 +355,9 @@ struct Client::Impl {
         context = nullptr;
     }
 
-    std::string endpoint() const {
-        return address.unix_socket.empty() ? address.host + ":" + std::to_string(address.port) : address.unix_socket;
-    }
+    std::string endpoint() const { return describe(target); }
 
-    timeval timeout_value() const {
-        timeval tv{};
-        tv.tv_sec = static_cast<long>(timeout.count() / 1000);
-        tv.tv_usec = static_cast<long>((timeout.count() % 1000) * 1000);
-        return tv;
-    }
+    timeval timeout_value() const { return to_timeval(timeout); }
 
     [[noreturn]] void fail(const std::string& what) {
         std::string message = "redis " + endpoint() + ": " + what;
@@ -166,9 +372,11 @@ struct Client::Impl {
     }
 
     void connect() {
+        // With sentinels: the master as of now (every reconnect asks again); throws UnavailableError.
+        target = resolve_master(address, std::min(timeout, k_sentinel_timeout));
         const timeval tv = timeout_value();
-        context = address.unix_socket.empty() ? redisConnectWithTimeout(address.host.c_str(), address.port, tv)
-                                              : redisConnectUnixWithTimeout(address.unix_socket.c_str(), tv);
+        context = target.unix_socket.empty() ? redisConnectWithTimeout(target.host.c_str(), target.port, tv)
+                                             : redisConnectUnixWithTimeout(target.unix_socket.c_str(), tv);
         if (!context) fail("cannot allocate a connection");
         if (context->err) fail(context->errstr);
         redisSetTimeout(context, tv);
@@ -201,7 +409,9 @@ struct Client::Impl {
         return read_reply();
     }
 
-    // Runs `commands` once; on a connection failure, reconnects and runs them once more.
+    // Runs `commands` once; on a connection failure, reconnects and runs them once more. With
+    // sentinels, a READONLY reply (the master was demoted under this connection) is such a failure:
+    // nothing was written there, so running the commands again on the current master is safe.
     std::vector<Reply> run(const std::vector<std::vector<std::string>>& commands) {
         for (int attempt = 0;; ++attempt) {
             try {
@@ -210,6 +420,13 @@ struct Client::Impl {
                 std::vector<Reply> replies;
                 replies.reserve(commands.size());
                 for (std::size_t i = 0; i < commands.size(); ++i) replies.push_back(read_reply());
+                const bool demoted = address.uses_sentinel() && std::any_of(replies.begin(), replies.end(), [](const Reply& r) {
+                    return r.is_error() && is_readonly_error(r.text);
+                });
+                if (demoted && attempt == 0) {
+                    disconnect();
+                    continue;
+                }
                 return replies;
             } catch (const UnavailableError&) {
                 if (attempt > 0) throw;
@@ -219,6 +436,7 @@ struct Client::Impl {
 };
 
 Client::Client(Address address, std::chrono::milliseconds timeout) : impl_(std::make_unique<Impl>()) {
+    impl_->target = address;
     impl_->address = std::move(address);
     impl_->timeout = timeout;
 }

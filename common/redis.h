@@ -12,18 +12,47 @@
 
 namespace aaiti::redis {
 
+struct HostPort {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
 // redis://[[user]:password@]host[:port][/db]  or  unix:///path/to/redis.sock[?db=N]
-// rediss:// is refused (Debian's hiredis 0.14 has no TLS). Throws ConfigError naming the problem;
-// the password never appears in the message.
+// or redis-sentinel://[[user]:password@]host[:port][,host[:port]].../<master-name>[/db]
+// (the sentinels, default port 26379; user/password and db are for the data nodes: the sentinels
+// are asked without AUTH). rediss:// is refused (Debian's hiredis 0.14 has no TLS); so is Redis
+// Cluster, which has no scheme here. Throws ConfigError naming the problem; the password never
+// appears in the message.
 struct Address {
-    std::string host = "127.0.0.1";
+    std::string host = "127.0.0.1";  // redis-sentinel://: empty until resolve_master() fills it in
     std::uint16_t port = 6379;
     std::string unix_socket;  // set for unix:// URLs
     std::string username;     // Redis 6 ACL user; empty: AUTH with the password only
     std::string password;
     int database = 0;
+    std::vector<HostPort> sentinels;  // redis-sentinel:// only: asked in this order
+    std::string master_name;          // redis-sentinel:// only: the name the sentinels monitor
+
+    bool uses_sentinel() const { return !sentinels.empty(); }
 };
 Address parse_url(std::string_view url);
+
+// For messages and logs, never with the password: "127.0.0.1:6379", the socket path, or for a
+// sentinel address "master mymaster via sentinels h1:26379,h2:26379" (with " at host:port" once
+// resolved).
+std::string describe(const Address& address);
+
+// Sentinel discovery, shared by Client and the gateway's non-blocking link (which calls it on a
+// background thread). For an address without sentinels: returns it unchanged. Otherwise asks each
+// sentinel in turn `SENTINEL get-master-addr-by-name <master_name>`, connects to the answer,
+// authenticates as the URL says and confirms with ROLE that it is a master (a stale sentinel may name
+// a demoted node); the first confirmed answer wins. Returns `address` with host/port set to that
+// master. Blocks up to `timeout_each` per connection/command (at most two connections per sentinel).
+// Throws UnavailableError listing what went wrong with each sentinel.
+Address resolve_master(const Address& address, std::chrono::milliseconds timeout_each = std::chrono::milliseconds(300));
+
+// True for the error a demoted master (now a read-only replica) answers to a write: "READONLY ...".
+bool is_readonly_error(std::string_view error_text);
 
 struct Reply {
     enum class Type { nil, string, integer, array, status, error };
@@ -45,13 +74,16 @@ public:
 
     // Sends one command (binary-safe arguments) and returns its reply (an error reply is returned,
     // not thrown). On a broken connection it reconnects once and retries; throws UnavailableError
-    // ("redis 127.0.0.1:6379: Connection refused") when Redis cannot be reached.
+    // ("redis 127.0.0.1:6379: Connection refused") when Redis cannot be reached. With sentinels, every
+    // connect resolves the master afresh (resolve_master), and a READONLY reply (the node was demoted
+    // under us) also counts as a broken connection: reconnect to the current master, run once more.
     Reply command(const std::vector<std::string>& arguments);
     // Several commands in one round trip; replies in order.
     std::vector<Reply> pipeline(const std::vector<std::vector<std::string>>& commands);
     // PING; false instead of throwing.
     bool ping() noexcept;
-    // "127.0.0.1:6379" or the socket path, for messages.
+    // "127.0.0.1:6379" or the socket path, for messages (with sentinels: describe() of the address,
+    // naming the master last connected to).
     std::string endpoint() const;
 
 private:

@@ -84,6 +84,16 @@ TEST_CASE("a bad value in the stack file names the file and line") {
     CHECK_THAT(msg, Catch::Contains("redis://"));
 }
 
+TEST_CASE("REDIS_URL accepts the redis-sentinel:// form, from the environment and from the stack file") {
+    CHECK(Config::load(with_env({{"REDIS_URL", "redis-sentinel://s1:26379,s2/mymaster/1"}})).get("REDIS_URL") ==
+          "redis-sentinel://s1:26379,s2/mymaster/1");
+    TempStackFile stack("redis:\n  url: \"redis-sentinel://:pw@s1,s2:26380/cache\"\n");
+    ConfigLoadOptions o = with_env({});
+    o.stack_file = stack.path.string();
+    CHECK(Config::load(o).get("REDIS_URL") == "redis-sentinel://:pw@s1,s2:26380/cache");
+    CHECK_THAT(load_error(with_env({{"REDIS_URL", "localhost:6379"}})), Catch::Contains("redis-sentinel://"));
+}
+
 TEST_CASE("a stack file that is not YAML gives file, line and column") {
     TempStackFile stack("database:\n  port: [1, 2\n");
     ConfigLoadOptions o = with_env({});

@@ -2,8 +2,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <thread>
+#include <utility>
+
 #include "common/error.h"
 #include "tests/support/network.h"
+#include "tests/support/redis_sentinel.h"
 #include "tests/support/test_servers.h"
 
 using namespace aaiti::redis;
@@ -63,4 +67,135 @@ TEST_CASE("an unreachable Redis is an UnavailableError naming the endpoint; ping
     } catch (const aaiti::UnavailableError& e) {
         CHECK(std::string(e.what()).find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
     }
+}
+
+TEST_CASE("redis-sentinel URLs parse into the sentinels, the master's name, credentials and database", "[redis][sentinel]") {
+    const auto one = parse_url("redis-sentinel://10.0.0.5/mymaster");
+    REQUIRE(one.uses_sentinel());
+    REQUIRE(one.sentinels.size() == 1);
+    CHECK(one.sentinels[0].host == "10.0.0.5");
+    CHECK(one.sentinels[0].port == 26379);
+    CHECK(one.master_name == "mymaster");
+    CHECK(one.database == 0);
+    CHECK(one.password.empty());
+    CHECK(one.host.empty());  // filled in by resolve_master
+    CHECK(one.unix_socket.empty());
+
+    const auto full = parse_url("redis-sentinel://app:p%40ss@s1:26380,s2,[::1]:26381/cache-main/2");
+    CHECK(full.username == "app");
+    CHECK(full.password == "p@ss");
+    REQUIRE(full.sentinels.size() == 3);
+    CHECK(full.sentinels[0].host == "s1");
+    CHECK(full.sentinels[0].port == 26380);
+    CHECK(full.sentinels[1].host == "s2");
+    CHECK(full.sentinels[1].port == 26379);
+    CHECK(full.sentinels[2].host == "::1");
+    CHECK(full.sentinels[2].port == 26381);
+    CHECK(full.master_name == "cache-main");
+    CHECK(full.database == 2);
+
+    CHECK(parse_url("redis-sentinel://:only-password@s/m").password == "only-password");
+    CHECK(parse_url("redis-sentinel://s/m/").database == 0);
+    CHECK(describe(full) == "master cache-main via sentinels s1:26380,s2:26379,[::1]:26381");
+    CHECK(describe(full).find("p@ss") == std::string::npos);
+    // The plain forms are unchanged: no sentinels.
+    CHECK_FALSE(parse_url("redis://h:6380/1").uses_sentinel());
+    CHECK(describe(parse_url("redis://:pw@h:6380/1")) == "h:6380");
+}
+
+TEST_CASE("bad redis-sentinel URLs are configuration errors naming the problem, never the password", "[redis][sentinel]") {
+    const std::pair<const char*, const char*> cases[] = {
+        {"redis-sentinel://:pw@s1:26379", "master's name"},
+        {"redis-sentinel://:pw@s1:26379/", "master's name"},
+        {"redis-sentinel://:pw@/m", "names no sentinel"},
+        {"redis-sentinel://:pw@s1,,s2/m", "empty sentinel host"},
+        {"redis-sentinel://:pw@s1,/m", "empty sentinel host"},
+        {"redis-sentinel://:pw@s1:0/m", "sentinel port \"0\""},
+        {"redis-sentinel://:pw@s1:99999/m", "sentinel port \"99999\""},
+        {"redis-sentinel://:pw@s1/m/x", "database \"x\""},
+        {"redis-sentinel://:pw@s1/m/1/extra", "path after the database"},
+        {"redis-sentinel://:pw@s1/m?x=1", "not allowed"},
+        {"redis-cluster://:pw@h1/m", "Redis Cluster is not supported"},
+    };
+    for (const auto& [url, expected] : cases) {
+        try {
+            (void)parse_url(url);
+            FAIL("accepted " << url);
+        } catch (const aaiti::ConfigError& e) {
+            INFO(url << " -> " << e.what());
+            CHECK(std::string(e.what()).find(expected) != std::string::npos);
+            CHECK(std::string(e.what()).find("pw") == std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("the client finds the master through a sentinel, and the new one after a failover", "[redis][sentinel]") {
+    aaiti::test::RedisSentinelGroup group("aaiti-client", "s3cret-pw");
+    // A dead sentinel first: the next one is asked.
+    const int dead = aaiti::test::free_loopback_port();
+    const auto address = parse_url(group.url(1, {dead}));
+    const auto resolved = resolve_master(address);
+    CHECK(resolved.host == "127.0.0.1");
+    CHECK(resolved.port == group.first_master_port());
+
+    Client client(address);
+    CHECK(client.command({"SET", "aaiti:test:sentinel", "before"}).text == "OK");
+    CHECK(client.endpoint().find(":" + std::to_string(group.first_master_port())) != std::string::npos);
+    CHECK(client.endpoint().find("s3cret") == std::string::npos);
+    // db 1 as the URL says, on the master.
+    CHECK(group.cli(group.first_master_port(), {"-n", "1", "GET", "aaiti:test:sentinel"}) == "before");
+
+    const int new_master = group.failover();
+    CHECK(new_master == group.first_replica_port());
+    // The sentinel reconfigures the old master some seconds later; do it now: this client's
+    // connection is still open to it, and its next write is answered READONLY.
+    group.demote_first_master();
+    // The client treats READONLY as a lost connection: looks the master up again and writes there.
+    CHECK(client.command({"SET", "aaiti:test:sentinel", "after"}).text == "OK");
+    CHECK(client.endpoint().find(":" + std::to_string(new_master)) != std::string::npos);
+    CHECK(group.cli(new_master, {"-n", "1", "GET", "aaiti:test:sentinel"}) == "after");
+}
+
+TEST_CASE("the client reconnects to the promoted replica when the master is killed", "[redis][sentinel]") {
+    aaiti::test::RedisSentinelGroup group("aaiti-kill");
+    Client client(parse_url(group.url()), std::chrono::milliseconds(500));
+    REQUIRE(client.command({"SET", "aaiti:test:k", "1"}).text == "OK");
+    REQUIRE(client.command({"WAIT", "1", "5000"}).integer == 1);  // the replica has it
+    group.kill_first_master();
+    // Until the sentinel has promoted the replica (down-after 1 s, then the failover), commands fail
+    // with UnavailableError (the sentinel still names the dead master); then they work.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    std::string last;
+    bool written = false;
+    while (!written && std::chrono::steady_clock::now() < deadline) {
+        try {
+            const auto reply = client.command({"INCR", "aaiti:test:k"});
+            written = reply.type == Reply::Type::integer;
+            last = reply.text;
+        } catch (const aaiti::UnavailableError& e) {
+            last = e.what();
+        }
+        if (!written) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    INFO("last answer: " << last);
+    REQUIRE(written);
+    CHECK(client.endpoint().find(":" + std::to_string(group.first_replica_port())) != std::string::npos);
+    // The replica had the key: the counter went on from it.
+    CHECK(group.cli(group.first_replica_port(), {"GET", "aaiti:test:k"}) == "2");
+}
+
+TEST_CASE("no sentinel reachable, or none knowing the master: UnavailableError saying so for each", "[redis][sentinel]") {
+    const int dead = aaiti::test::free_loopback_port();
+    try {
+        (void)resolve_master(parse_url("redis-sentinel://:pw@127.0.0.1:" + std::to_string(dead) + "/m"),
+                             std::chrono::milliseconds(200));
+        FAIL("resolved");
+    } catch (const aaiti::UnavailableError& e) {
+        const std::string what = e.what();
+        CHECK(what.find("no master \"m\"") != std::string::npos);
+        CHECK(what.find("sentinel 127.0.0.1:" + std::to_string(dead)) != std::string::npos);
+        CHECK(what.find("pw") == std::string::npos);
+    }
+    Client client(parse_url("redis-sentinel://127.0.0.1:" + std::to_string(dead) + "/m"), std::chrono::milliseconds(200));
+    CHECK_FALSE(client.ping());
 }
