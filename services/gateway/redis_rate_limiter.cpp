@@ -6,14 +6,23 @@
 // Redis unreachable (refused, reset, no reply within k_reply_timeout) -> the request is decided by
 // the in-process LocalRateLimiter, a metric and a log line say so, and the connection is retried
 // with exponential back-off.
+//
+// With Sentinel (redis-sentinel:// URLs) every (re)connect first asks the sentinels for the master
+// (redis::resolve_master: blocking, so it runs on the limiter's MasterFinder thread, never on an I/O
+// thread; the link decides locally meanwhile, as while Redis is down). A READONLY reply (the node was
+// demoted) drops the connection like a lost one, so the next connect looks the master up again.
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include "common/error.h"
@@ -35,6 +44,7 @@ constexpr auto k_connect_timeout = std::chrono::milliseconds(1000);
 constexpr auto k_reply_timeout = std::chrono::milliseconds(500);
 constexpr auto k_backoff_min = std::chrono::milliseconds(100);
 constexpr auto k_backoff_max = std::chrono::milliseconds(5000);
+constexpr auto k_sentinel_timeout = std::chrono::milliseconds(300);  // per sentinel and per candidate master
 
 // KEYS: ip counter base, user counter base ('' = none), revocation key ('' = none).
 // ARGV: window ms, max. Returns {allowed, remaining, reset_seconds, revoked}.
@@ -90,6 +100,74 @@ std::string sha1_hex(std::string_view text) {
     return out;
 }
 
+// Sentinel look-ups for the links of one limiter, on one background thread: a link asks (from its I/O
+// thread; only a mutex held for a push), the thread runs redis::resolve_master for everyone waiting
+// at once (a fresh look-up: links that ask while one runs get the next) and posts each link its answer
+// on the link's own io_context.
+class MasterFinder {
+public:
+    using Answer = std::function<void(std::optional<redis::Address> master, std::string error)>;
+
+    explicit MasterFinder(const redis::Address& address) : address_(address) {
+        if (address_.uses_sentinel()) thread_ = std::thread([this] { run(); });
+    }
+    ~MasterFinder() { stop(); }
+    MasterFinder(const MasterFinder&) = delete;
+    MasterFinder& operator=(const MasterFinder&) = delete;
+
+    // Joins the thread (a look-up under way finishes first); unanswered links are never answered.
+    void stop() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_one();
+        if (thread_.joinable()) thread_.join();
+    }
+
+    void find(asio::io_context& ioc, Answer answer) {
+        {
+            std::lock_guard lock(mutex_);
+            waiting_.push_back({&ioc, std::move(answer)});
+        }
+        wake_.notify_one();
+    }
+
+private:
+    struct Waiter {
+        asio::io_context* ioc;
+        Answer answer;
+    };
+
+    void run() {
+        std::unique_lock lock(mutex_);
+        while (true) {
+            wake_.wait(lock, [&] { return stopping_ || !waiting_.empty(); });
+            if (stopping_) return;
+            std::vector<Waiter> batch;
+            batch.swap(waiting_);
+            lock.unlock();
+            std::optional<redis::Address> master;
+            std::string error;
+            try {
+                master = redis::resolve_master(address_, k_sentinel_timeout);
+            } catch (const std::exception& e) {
+                error = e.what();
+            }
+            for (auto& w : batch)
+                asio::post(*w.ioc, [answer = std::move(w.answer), master, error]() mutable { answer(std::move(master), std::move(error)); });
+            lock.lock();
+        }
+    }
+
+    const redis::Address address_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::vector<Waiter> waiting_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
 struct Shared {
     redis::Address address;
     std::int64_t window_ms;
@@ -98,6 +176,10 @@ struct Shared {
     LocalRateLimiter local;
     metrics::Gauge& connected;
     metrics::Counter& local_decisions;
+    // Sentinel only: the master looked up when the limiter was made (on the gateway's constructing
+    // thread, not an I/O thread), each link's first connect goes there without waiting for a look-up.
+    std::optional<redis::Address> first_master;
+    MasterFinder finder;
     Shared(redis::Address a, std::chrono::milliseconds window, std::int64_t m, metrics::Registry& reg)
         : address(std::move(a)),
           window_ms(window.count()),
@@ -107,7 +189,17 @@ struct Shared {
           connected(reg.gauge("gateway_rate_limiter_redis_connections", "I/O threads with a live Redis connection.").get()),
           local_decisions(reg.counter("gateway_rate_limiter_local_decisions_total",
                                       "Requests decided by the in-process limiter because Redis was unreachable.")
-                              .get()) {}
+                              .get()),
+          finder(address) {
+        if (!address.uses_sentinel()) return;
+        try {
+            first_master = redis::resolve_master(address, k_sentinel_timeout);
+            logging::info("gateway: Redis master found through Sentinel", {{"redis", redis::describe(*first_master)}});
+        } catch (const std::exception& e) {
+            logging::warn("gateway: no Redis master found through Sentinel yet; the in-process rate limiter decides until one is",
+                          {{"error", e.what()}});
+        }
+    }
 };
 
 class Link;
@@ -122,7 +214,13 @@ struct Pending {
 
 class Link : public std::enable_shared_from_this<Link> {
 public:
-    Link(Shared& shared, asio::io_context& ioc) : shared_(shared), ioc_(ioc), retry_timer_(ioc), watch_timer_(ioc) {}
+    Link(Shared& shared, asio::io_context& ioc)
+        : shared_(shared),
+          ioc_(ioc),
+          target_(shared.address),
+          retry_timer_(ioc),
+          watch_timer_(ioc),
+          next_master_(shared.first_master) {}
 
     ~Link() { shut(); }
 
@@ -141,7 +239,7 @@ public:
         if (!q.user_id.empty()) p->user_key = "aaiti:rl:user:" + std::string(q.user_id);
         if (!q.session_id.empty()) p->revocation_key = revocation::session_key(q.session_id);
         p->done = std::move(done);
-        if (!ac_ && !closing_ && !retry_scheduled_) connect();
+        if (!ac_ && !closing_ && !retry_scheduled_ && !finding_master_) connect();
         // While connecting, hiredis queues the command and writes it once connected; a failed
         // connect answers it with a null reply (decided locally).
         if (!ac_) {
@@ -207,13 +305,51 @@ private:
             self.send(std::move(p), true);
             return;
         }
+        // A demoted master (now a replica) refuses the script's writes: drop this connection as if it
+        // were lost, so the next connect asks the sentinels for the current master.
+        if (reply && reply->type == REDIS_REPLY_ERROR && redis::is_readonly_error(std::string_view(reply->str, reply->len)) &&
+            self.ac_ && self.shared_.address.uses_sentinel()) {
+            redisAsyncContext* c = self.ac_;
+            self.went_down("READONLY: the master was demoted");
+            redisAsyncFree(c);  // in a callback: hiredis frees it once this returns (the rest get null replies)
+            self.decide_locally(*p);
+            return;
+        }
         if (reply && reply->type == REDIS_REPLY_ERROR)
             logging::warn("gateway: rate-limit script failed; deciding locally", {{"error", std::string(reply->str, reply->len)}});
         self.decide_locally(*p);
     }
 
+    // Sentinel: the master comes from the finder thread; until it answers, requests are decided locally
+    // (ac_ stays null) and no other connect starts.
+    void find_master() {
+        finding_master_ = true;
+        shared_.finder.find(ioc_, [w = weak_from_this()](std::optional<redis::Address> master, std::string error) {
+            auto self = w.lock();
+            if (!self) return;
+            self->finding_master_ = false;
+            if (self->closing_ || self->ac_) return;
+            if (!master) {
+                self->went_down(error);
+                return;
+            }
+            self->next_master_ = std::move(master);
+            self->connect();
+        });
+    }
+
     void connect() {
-        const auto& a = shared_.address;
+        if (shared_.address.uses_sentinel()) {
+            if (!next_master_) {
+                find_master();
+                return;
+            }
+            target_ = std::move(*next_master_);
+            next_master_.reset();  // a reconnect looks the master up again
+        } else {
+            target_ = shared_.address;
+        }
+        const auto& a = target_;
         ac_ = a.unix_socket.empty() ? redisAsyncConnect(a.host.c_str(), a.port) : redisAsyncConnectUnix(a.unix_socket.c_str());
         if (!ac_ || ac_->err) {
             if (ac_) redisAsyncFree(ac_);
@@ -237,6 +373,8 @@ private:
                 self->backoff_ = k_backoff_min;
                 self->shared_.connected.inc();
                 if (self->announced_down_) logging::info("gateway: Redis reachable again; shared rate limiting resumed");
+                if (self->shared_.address.uses_sentinel())
+                    logging::info("gateway: rate limiter connected to the Redis master", {{"redis", redis::describe(self->target_)}});
                 self->announced_down_ = false;
             } else {
                 self->went_down(c->errstr ? c->errstr : "connect failed");
@@ -275,10 +413,7 @@ private:
         if (closing_ || retry_scheduled_) return;
         if (!announced_down_) {
             logging::warn("gateway: Redis unreachable; the in-process rate limiter takes over until it is back",
-                          {{"redis", shared_.address.unix_socket.empty()
-                                         ? shared_.address.host + ":" + std::to_string(shared_.address.port)
-                                         : shared_.address.unix_socket},
-                           {"error", why}});
+                          {{"redis", redis::describe(target_)}, {"error", why}});
             announced_down_ = true;
         }
         retry_scheduled_ = true;
@@ -352,9 +487,11 @@ private:
     Shared& shared_;
     asio::io_context& ioc_;
     redisAsyncContext* ac_ = nullptr;
+    redis::Address target_;  // what the current (or last) connection went to
     std::optional<asio::posix::stream_descriptor> fd_;
     asio::steady_timer retry_timer_;
     asio::steady_timer watch_timer_;
+    std::optional<redis::Address> next_master_;  // sentinel: where the next connect goes (consumed by it)
     std::chrono::milliseconds backoff_ = k_backoff_min;
     SteadyClock::time_point last_progress_ = SteadyClock::now();
     std::size_t pending_ = 0;
@@ -362,6 +499,7 @@ private:
     bool connected_ = false;
     bool reading_ = false, writing_ = false, read_armed_ = false, write_armed_ = false, watch_armed_ = false;
     bool retry_scheduled_ = false;
+    bool finding_master_ = false;
     bool announced_down_ = false;
     bool closing_ = false;
 };
@@ -374,6 +512,8 @@ public:
 
     ~RedisRateLimiter() override {
         // Runs after the server stopped (its I/O threads are joined): nothing else touches the links.
+        // The finder first: it posts to the links' io_contexts, which outlive this limiter.
+        shared_.finder.stop();
         for (auto& l : links_)
             if (l) l->shut();
     }
