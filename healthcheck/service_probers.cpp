@@ -140,8 +140,14 @@ ProbeResult probe_redis(const Target& target, std::chrono::milliseconds timeout)
     redis::Address address;
     try {
         address = redis::parse_url(target.url);
+        // Sentinel: probe the master they name (confirmed by ROLE), within this probe's time.
+        if (address.uses_sentinel()) {
+            const auto each = std::clamp(timeout / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(300));
+            address = redis::resolve_master(address, each);
+        }
     } catch (const std::exception& e) {
         r.error = e.what();
+        r.latency = since(start);
         return r;
     }
     const int fd = detail::connect_before(address.host, address.port, address.unix_socket, deadline, r.error);

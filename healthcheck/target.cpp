@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "common/error.h"
+#include "common/redis.h"
 #include "common/secrets.h"
 
 namespace aaiti::health {
@@ -59,18 +60,36 @@ Target make_target(std::string name, std::string url) {
     const auto bad = [&](const std::string& why) {
         return UsageError("health: target " + name + ": URL \"" + shown + "\" " + why);
     };
+    // redis-sentinel://s1,s2/master: curl's parser refuses the host list; the Redis URL parser knows it.
+    // The target's host and port are the first sentinel's; the probe asks the sentinels for the master.
+    if (url.rfind("redis-sentinel://", 0) == 0) {
+        redis::Address address;
+        try {
+            address = redis::parse_url(url);
+        } catch (const ConfigError& e) {
+            throw bad(std::string("is not valid: ") + e.what());
+        }
+        Target target;
+        target.kind = ProbeKind::redis;
+        target.host = address.sentinels.front().host;
+        target.port = address.sentinels.front().port;
+        target.name = std::move(name);
+        target.url = std::move(url);
+        return target;
+    }
     std::unique_ptr<CURLU, UrlDeleter> parsed(curl_url());
     // NON_SUPPORT_SCHEME: curl does not know postgresql:// or tcp://, we still want its parser.
     if (curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
         throw bad("is malformed; expected SCHEME://HOST[:PORT][/PATH]");
     const std::string scheme = url_part(parsed.get(), CURLUPART_SCHEME);
-    if (url.find("://") == std::string::npos) throw bad("has no scheme; expected http://, https://, postgresql://, redis:// or tcp://");
+    if (url.find("://") == std::string::npos)
+        throw bad("has no scheme; expected http://, https://, postgresql://, redis://, redis-sentinel:// or tcp://");
     Target target;
     if (scheme == "http" || scheme == "https") target.kind = ProbeKind::http;
     else if (scheme == "postgresql" || scheme == "postgres") target.kind = ProbeKind::postgres;
     else if (scheme == "redis") target.kind = ProbeKind::redis;
     else if (scheme == "tcp") target.kind = ProbeKind::tcp;
-    else throw bad("has an unsupported scheme \"" + scheme + "\"; use http, https, postgresql, redis or tcp");
+    else throw bad("has an unsupported scheme \"" + scheme + "\"; use http, https, postgresql, redis, redis-sentinel or tcp");
     target.host = url_part(parsed.get(), CURLUPART_HOST);
     if (target.host.empty()) throw bad("has no host");
     const std::string port = url_part(parsed.get(), CURLUPART_PORT);

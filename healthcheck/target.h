@@ -3,6 +3,7 @@
 //   http://, https://            GET, conditions on status, latency, body, JSON fields, certificate
 //   postgresql://, postgres://   connect + SELECT 1 (and replication lag on a standby)
 //   redis://                     PING (AUTH/SELECT from the URL)
+//   redis-sentinel://            the same on the master the sentinels name (ROLE-confirmed)
 //   tcp://host:port              a TCP connect
 #include <string>
 #include <string_view>

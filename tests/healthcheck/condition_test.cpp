@@ -29,6 +29,10 @@ TEST_CASE("targets: the scheme picks the probe and the port defaults per scheme"
     CHECK(db.host == "db.local");
     CHECK(parse_target_spec("cache=redis://127.0.0.1").port == 6379);
     CHECK(parse_target_spec("lb=tcp://127.0.0.1:443").kind == ProbeKind::tcp);
+    const auto sentinel = parse_target_spec("cache=redis-sentinel://:pw@s1:26380,s2/mymaster");
+    CHECK(sentinel.kind == ProbeKind::redis);
+    CHECK(sentinel.host == "s1");
+    CHECK(sentinel.port == 26380);
 }
 
 TEST_CASE("targets: malformed specs and URLs are usage errors naming them, never with the password", "[health]") {

@@ -7,6 +7,7 @@
 #include "healthcheck/service_probers.h"
 #include "tests/healthcheck/health_fixture.h"
 #include "tests/support/network.h"
+#include "tests/support/redis_sentinel.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_servers.h"
 
@@ -47,6 +48,23 @@ TEST_CASE("health: unreachable PostgreSQL and Redis fail with the reason, no pas
         CHECK_THAT(t["failed_condition"].get<std::string>(), Contains("no connection: "));
     }
     CHECK_THAT(report["targets"][1]["error"].get<std::string>(), Contains("refused"));
+}
+
+TEST_CASE("health: a redis-sentinel:// target probes the master the sentinel names", "[e2e][health]") {
+    RedisSentinelGroup group("aaiti-health", "hc-pw");
+    const auto r = aaitictl({"health", "-o", "json", "--target", "cache=" + group.url()});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    const auto report = json::parse(r.out);
+    CHECK(report["targets"][0]["kind"] == "redis");
+    CHECK(report["targets"][0]["status"] == "up");
+    CHECK_THAT(r.out, !Contains("hc-pw"));
+
+    const auto dead = std::to_string(free_loopback_port());
+    const auto down = aaitictl({"health", "-o", "json", "--timeout", "1s", "--target", "cache=redis-sentinel://:hc-pw@127.0.0.1:" + dead + "/m"});
+    CHECK(down.exit_code == 1);
+    CHECK_THAT(down.out, !Contains("hc-pw"));
+    CHECK_THAT(json::parse(down.out)["targets"][0]["error"].get<std::string>(), Contains("no master \"m\""));
 }
 
 TEST_CASE("health: a PostgreSQL login refused is a failure naming the server's error", "[e2e][health]") {
