@@ -11,6 +11,7 @@
 #include <csignal>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
@@ -53,6 +54,23 @@ void serve(IoThread& t, IoSocket socket) {
     start_session(t, std::move(socket));
 }
 
+// A descriptor on its way to another I/O thread: closed if the hand-over never runs (the server
+// stopped, destroying the posted handler, before that thread got to it).
+class HandedOver {
+public:
+    explicit HandedOver(int fd) : fd_(fd) {}
+    HandedOver(HandedOver&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    HandedOver& operator=(HandedOver&&) = delete;
+    ~HandedOver() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const { return fd_; }
+    void release() { fd_ = -1; }  // a socket owns it now
+
+private:
+    int fd_;
+};
+
 // Serves the connection on this thread or hands it to a less loaded one: the descriptor leaves this
 // thread's reactor and joins the other's, which starts the session on its own thread.
 void admit(IoThread& t, IoSocket socket) {
@@ -71,15 +89,15 @@ void admit(IoThread& t, IoSocket socket) {
         t.connections.fetch_add(1, std::memory_order_relaxed);
         return serve(t, std::move(socket));
     }
-    asio::post(target.ioc, [&target, protocol, fd] {
+    asio::post(target.ioc, [&target, protocol, handed = HandedOver(fd)]() mutable {
         IoSocket moved(target.ioc);
         beast::error_code assign_error;
-        moved.assign(protocol, fd, assign_error);
-        if (assign_error) {
-            ::close(fd);
+        moved.assign(protocol, handed.get(), assign_error);
+        if (assign_error) {  // not taken: `handed` closes it
             target.connections.fetch_sub(1, std::memory_order_relaxed);
             return;
         }
+        handed.release();
         serve(target, std::move(moved));
     });
 }
