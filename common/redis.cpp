@@ -66,6 +66,27 @@ struct ReplyDeleter {
 };
 using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 
+// hiredis's binary-safe argv form of one command: pointers into `arguments`, which must outlive it.
+// Used non-const: hiredis 0.14 takes `const char**`.
+struct CommandArgv {
+    explicit CommandArgv(const std::vector<std::string>& arguments) {
+        for (const auto& a : arguments) {
+            argv.push_back(a.data());
+            lengths.push_back(a.size());
+        }
+    }
+    int count() const { return static_cast<int>(argv.size()); }
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lengths;
+};
+
+// AUTH as the URL says (Redis 6 ACL user, or the password alone); empty when it names no password.
+std::vector<std::string> auth_command(const Address& address) {
+    if (address.password.empty()) return {};
+    if (address.username.empty()) return {"AUTH", address.password};
+    return {"AUTH", address.username, address.password};
+}
+
 }  // namespace
 
 namespace {
@@ -249,13 +270,8 @@ ContextPtr connect_for_lookup(const HostPort& node, std::chrono::milliseconds ti
 
 // One command; an error reply is returned as a Reply of type error, a broken connection sets `error`.
 std::optional<Reply> lookup_command(redisContext* c, const std::vector<std::string>& arguments, std::string& error) {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lengths;
-    for (const auto& a : arguments) {
-        argv.push_back(a.data());
-        lengths.push_back(a.size());
-    }
-    ReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lengths.data())));
+    CommandArgv command(arguments);
+    ReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(c, command.count(), command.argv.data(), command.lengths.data())));
     if (!reply) {
         error = c->err ? c->errstr : "connection lost";
         return std::nullopt;
@@ -300,9 +316,8 @@ bool confirm_master(const HostPort& node, const Address& address, std::chrono::m
         error = where + ": " + why;
         return false;
     }
-    if (!address.password.empty()) {
-        const auto auth = address.username.empty() ? lookup_command(c.get(), {"AUTH", address.password}, why)
-                                                   : lookup_command(c.get(), {"AUTH", address.username, address.password}, why);
+    if (const auto auth_arguments = auth_command(address); !auth_arguments.empty()) {
+        const auto auth = lookup_command(c.get(), auth_arguments, why);
         if (!auth || auth->is_error()) {
             error = where + ": AUTH failed: " + (auth ? auth->text : why);
             return false;
@@ -380,21 +395,13 @@ struct Client::Impl {
         if (!context) fail("cannot allocate a connection");
         if (context->err) fail(context->errstr);
         redisSetTimeout(context, tv);
-        if (!address.password.empty()) {
-            if (address.username.empty()) setup_command({"AUTH", address.password}, "AUTH");
-            else setup_command({"AUTH", address.username, address.password}, "AUTH");
-        }
+        if (const auto auth = auth_command(address); !auth.empty()) setup_command(auth, "AUTH");
         if (address.database != 0) setup_command({"SELECT", std::to_string(address.database)}, "SELECT");
     }
 
     void append(const std::vector<std::string>& arguments) {
-        std::vector<const char*> argv;
-        std::vector<std::size_t> lengths;
-        for (const auto& a : arguments) {
-            argv.push_back(a.data());
-            lengths.push_back(a.size());
-        }
-        if (redisAppendCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data()) != REDIS_OK)
+        CommandArgv command(arguments);
+        if (redisAppendCommandArgv(context, command.count(), command.argv.data(), command.lengths.data()) != REDIS_OK)
             fail(context->errstr);
     }
 
