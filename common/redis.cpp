@@ -93,7 +93,6 @@ namespace {
 
 constexpr std::uint16_t k_default_port = 6379;
 constexpr std::uint16_t k_default_sentinel_port = 26379;
-constexpr std::chrono::milliseconds k_sentinel_timeout{300};  // per sentinel (and per candidate) when Client resolves
 
 // "host", "host:port", "[v6]", "[v6]:port". `what` names the part in messages ("host", "sentinel").
 HostPort parse_host_port(std::string_view text, std::uint16_t default_port, std::string_view what) {
@@ -388,7 +387,7 @@ struct Client::Impl {
 
     void connect() {
         // With sentinels: the master as of now (every reconnect asks again); throws UnavailableError.
-        target = resolve_master(address, std::min(timeout, k_sentinel_timeout));
+        target = resolve_master(address, std::min(timeout, k_sentinel_timeout_each));
         const timeval tv = timeout_value();
         context = target.unix_socket.empty() ? redisConnectWithTimeout(target.host.c_str(), target.port, tv)
                                              : redisConnectUnixWithTimeout(target.unix_socket.c_str(), tv);

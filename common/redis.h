@@ -49,7 +49,8 @@ std::string describe(const Address& address);
 // a demoted node); the first confirmed answer wins. Returns `address` with host/port set to that
 // master. Blocks up to `timeout_each` per connection/command (at most two connections per sentinel).
 // Throws UnavailableError listing what went wrong with each sentinel.
-Address resolve_master(const Address& address, std::chrono::milliseconds timeout_each = std::chrono::milliseconds(300));
+inline constexpr std::chrono::milliseconds k_sentinel_timeout_each{300};
+Address resolve_master(const Address& address, std::chrono::milliseconds timeout_each = k_sentinel_timeout_each);
 
 // True for the error a demoted master (now a read-only replica) answers to a write: "READONLY ...".
 bool is_readonly_error(std::string_view error_text);

@@ -44,7 +44,6 @@ constexpr auto k_connect_timeout = std::chrono::milliseconds(1000);
 constexpr auto k_reply_timeout = std::chrono::milliseconds(500);
 constexpr auto k_backoff_min = std::chrono::milliseconds(100);
 constexpr auto k_backoff_max = std::chrono::milliseconds(5000);
-constexpr auto k_sentinel_timeout = std::chrono::milliseconds(300);  // per sentinel and per candidate master
 
 // KEYS: ip counter base, user counter base ('' = none), revocation key ('' = none).
 // ARGV: window ms, max. Returns {allowed, remaining, reset_seconds, revoked}.
@@ -150,7 +149,7 @@ private:
             std::optional<redis::Address> master;
             std::string error;
             try {
-                master = redis::resolve_master(address_, k_sentinel_timeout);
+                master = redis::resolve_master(address_);
             } catch (const std::exception& e) {
                 error = e.what();
             }
@@ -193,7 +192,7 @@ struct Shared {
           finder(address) {
         if (!address.uses_sentinel()) return;
         try {
-            first_master = redis::resolve_master(address, k_sentinel_timeout);
+            first_master = redis::resolve_master(address);
             logging::info("gateway: Redis master found through Sentinel", {{"redis", redis::describe(*first_master)}});
         } catch (const std::exception& e) {
             logging::warn("gateway: no Redis master found through Sentinel yet; the in-process rate limiter decides until one is",
