@@ -139,6 +139,30 @@ TEST_CASE("an upstream that does not answer in time gives 504; upstream status c
     CHECK(http(gw.port(), "GET", "/api/svc/status/204").status == 204);
 }
 
+TEST_CASE("the response timeout applies to each exchange, and a pooled connection outlives it while idle") {
+    TestUpstream up("a");
+    auto o = test_gateway_options({route("/api/svc", {&up})});
+    o.response_timeout = std::chrono::milliseconds(300);
+    Gateway gw(o);
+    gw.start();
+    RawConnection c(gw.port());
+    // Five exchanges of 120 ms on one pooled upstream connection: 600 ms in all, each within 300.
+    for (int i = 0; i < 5; ++i) {
+        REQUIRE(c.send("GET /api/svc/slow?ms=120 HTTP/1.1\r\nHost: x\r\n\r\n"));
+        auto r = c.read_reply();
+        REQUIRE(r);
+        CHECK(r->status == 200);
+    }
+    // Idle in the pool for longer than the timeout: still open, and used again.
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    REQUIRE(c.send("GET /api/svc/echo HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto r = c.read_reply();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    auto m = http(up.port(), "GET", "/metrics");
+    CHECK(metric_value(m.body, "http_connections_accepted_total") <= 3);  // ours + health checks + this one
+}
+
 TEST_CASE("a POST to an unreachable upstream is not retried and gives 502") {
     const int dead = aaiti::test::free_loopback_port();
     RouteSpec r;

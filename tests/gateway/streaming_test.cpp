@@ -139,6 +139,29 @@ TEST_CASE("an upstream that breaks off mid-body cuts the client's connection; th
     CHECK(ok.body == "ok");
 }
 
+TEST_CASE("an upstream that stalls mid-body is cut off after the response timeout") {
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    ScriptedUpstream up([released](ScriptedUpstream::Exchange& x) {
+        send_all(x.fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" + std::string(300'000, 's'));
+        released.wait_for(10s);  // then silent, the connection open
+        return false;
+    });
+    auto o = scripted_gateway_options("/api/files", up);
+    o.response_timeout = 300ms;
+    Gateway gw(o);
+    gw.start();
+    RawConnection c(gw.port());
+    const auto started = std::chrono::steady_clock::now();
+    REQUIRE(c.send("GET /api/files/stall HTTP/1.1\r\nHost: x\r\n\r\n"));
+    CHECK_FALSE(c.read_reply(10s));  // never a complete message
+    CHECK(c.wait_closed());
+    CHECK(std::chrono::steady_clock::now() - started < 5s);
+    release.set_value();
+    const auto metrics = http(gw.port(), "GET", "/metrics").body;
+    CHECK(metric_value(metrics, "gateway_upstream_errors_total{upstream=\"" + up.url() + "\",kind=\"broken\"}") == 1);
+}
+
 TEST_CASE("a client that goes away mid-body releases the upstream connection") {
     std::promise<bool> upstream_saw_close;
     ScriptedUpstream up([&](ScriptedUpstream::Exchange& x) {
