@@ -26,7 +26,7 @@ struct ExchangeResult {
         client_failed,  // the client's streamed body broke off: the kit answers the client itself
     };
     Kind kind = Kind::failed;
-    kit::Response response;
+    kit::Response response{kit::Response::Untyped{}};
     std::string detail;  // for logs
 };
 

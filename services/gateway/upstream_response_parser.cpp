@@ -21,11 +21,11 @@ std::string_view sv(boost::beast::string_view s) noexcept { return {s.data(), s.
 
 }  // namespace
 
-UpstreamResponseParser::UpstreamResponseParser() {
+// Untyped: the Content-Type passed on is only the upstream's own, if it sent one.
+UpstreamResponseParser::UpstreamResponseParser() : response_(kit::Response::Untyped{}) {
     // No limit here: Beast checks Content-Length against it with the header, and a long body is
     // streamed rather than refused (the caller decides, knowing the length).
     body_limit(std::numeric_limits<std::uint64_t>::max());
-    response_.content_type.clear();  // only the upstream's own, if it sent one
 }
 
 void UpstreamResponseParser::stream_into(char* data, std::size_t size) noexcept {

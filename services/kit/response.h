@@ -16,6 +16,13 @@ inline constexpr std::string_view k_json_content_type = "application/json";
 inline constexpr std::string_view k_text_content_type = "text/plain; charset=utf-8";
 
 struct Response {
+    Response() = default;
+    // A response with no Content-Type (yet): a proxy's, typed from what its upstream sends, or one
+    // about to be assigned. Skips allocating the JSON default ("application/json" is one byte past
+    // std::string's in-place capacity), which costs an allocation per request on a hot path.
+    struct Untyped {};
+    explicit Response(Untyped) : content_type() {}
+
     int status = 200;
     std::string content_type{k_json_content_type};
     Headers headers;  // extra fields; a handler's Cache-Control (etc.) wins over the kit's default

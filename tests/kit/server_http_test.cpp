@@ -248,3 +248,22 @@ TEST_CASE("a request with Expect: 100-continue gets the interim response and the
     CHECK(r->status == 201);
     CHECK(r->body == "created bob");
 }
+
+TEST_CASE("a chunked body's trailer fields are not request headers, and the next request keeps none of the last one's") {
+    Server s(test_options());
+    s.post("/fields", [](const Request& r) {
+        return Response::text(200, r.body + "|" + std::string(r.header("x-trailer")) + "|" + std::string(r.header("x-first")) +
+                                       "|" + std::to_string(r.headers.size()));
+    });
+    s.start();
+    RawConnection c(s.port());
+    REQUIRE(c.send("POST /fields HTTP/1.1\r\nHost: x\r\nX-First: 1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "5\r\nhello\r\n0\r\nX-Trailer: t\r\n\r\n"));
+    auto first = c.read_reply();
+    REQUIRE(first);
+    CHECK(first->body == "hello||1|3");
+    REQUIRE(c.send("POST /fields HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"));
+    auto second = c.read_reply();
+    REQUIRE(second);
+    CHECK(second->body == "hi|||2");
+}

@@ -1,5 +1,5 @@
 #pragma once
-// The one way into Asio/Beast for the kit's two Beast TUs (session.cpp, server.cpp).
+// The one way into Asio/Beast for the kit's two Asio TUs (session.cpp, server.cpp).
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>: it must come first
 // (see shared/DEBIAN-DEPS.md). asio::experimental/as_tuple do not exist in 1.74: use
 // redirect_error(use_awaitable, ec) for non-throwing co_await.

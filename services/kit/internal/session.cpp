@@ -15,10 +15,9 @@
 #include <string>
 #include <vector>
 
-#include <boost/beast/http/buffer_body.hpp>
-
 #include "common/logging.h"
 #include "services/kit/internal/io_thread.h"
+#include "services/kit/internal/request_parser.h"
 #include "services/kit/io_context.h"
 #include "services/kit/trace_context.h"
 #include "services/kit/worker_pool.h"
@@ -35,8 +34,6 @@ constexpr std::size_t k_linger_max_bytes = 4 * 1024 * 1024;
 constexpr auto k_no_deadline = std::chrono::hours(24 * 365);
 constexpr std::string_view k_continue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::string_view k_unmatched_route = "unmatched";
-
-std::string_view sv(beast::string_view s) noexcept { return {s.data(), s.size()}; }
 
 auto redirect(beast::error_code& ec) { return asio::redirect_error(use_io_task, ec); }
 
@@ -173,10 +170,11 @@ private:
         timed_out_ = false;
         set_deadline(options_.read_timeout);
         ++generation_;
-        body_parser_.reset();
+        body_streamed_ = false;
         body_failure_ = {};
 
-        parser_.emplace();
+        std::shared_ptr<Request> req = reusable_request();
+        parser_.emplace(*req);
         parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
         parser_->body_limit(options_.body_limit);
         parser_->eager(false);  // stop at the end of the header: the route decides how the body is read
@@ -184,8 +182,7 @@ private:
         co_await read_message(ec, true);
         if (ec) co_return co_await answer_read_error(ec, started);
 
-        std::shared_ptr<Request> req = reusable_request();
-        take_request_head(*req);
+        complete_request_head(*req);
         Router::Match match = core_.router.match(req->method, req->path);
         const Endpoint* endpoint = match.outcome == Router::Outcome::found ? match.endpoint
                                    : match.outcome == Router::Outcome::not_found && core_.fallback.async_handler ? &core_.fallback
@@ -197,12 +194,11 @@ private:
             parser_->eager(true);
             co_await read_message(ec, false);
             if (ec) co_return co_await answer_read_error(ec, started);
-            req->body.swap(parser_->get().body());
         }
 
         phase_ = Phase::handling;
         set_no_deadline();
-        Response res;
+        Response res{Response::Untyped{}};  // every outcome below assigns it
         std::uint32_t route_id = match.route_id;
         std::string_view route_label = match.route ? std::string_view(*match.route) : k_unmatched_route;
         switch (match.outcome) {
@@ -231,9 +227,9 @@ private:
         // A streamed body not read to its end leaves its rest on the connection: close after the
         // answer (lingering, so the client reads it). One that failed gets the kit's own answer.
         bool body_complete = true;
-        if (body_parser_) {
+        if (body_streamed_) {
             co_await body_read_finished();
-            body_complete = body_parser_->is_done();
+            body_complete = parser_->is_done();
             if (body_failure_.status != 0)
                 res = kit_error(options_, body_failure_.status, body_failure_.code, body_failure_.message, req->request_id);
         }
@@ -273,8 +269,7 @@ private:
             if (header_only && parser_->is_header_done()) co_return;
             if (!header_seen && parser_->is_header_done()) {
                 header_seen = true;
-                auto& msg = parser_->get();
-                if (msg.version() == 11 && iequals(sv(msg[http::field::expect]), "100-continue")) {
+                if (parser_->expects_continue()) {
                     co_await asio::async_write(socket_, asio::buffer(k_continue.data(), k_continue.size()), redirect(ec));
                     if (ec) co_return;
                 }
@@ -321,11 +316,9 @@ private:
         return request_;
     }
 
-    // Everything of the request but its body, which is read (or streamed) after routing.
-    void take_request_head(Request& req) {
-        auto& msg = parser_->get();
-        req.method = sv(msg.method_string());
-        req.target = sv(msg.target());
+    // What the parser left to do once the head is in (the body is read, or streamed, after routing):
+    // the path and query, and the request's id and trace context.
+    void complete_request_head(Request& req) {
         // RFC 9112 3.2.2: a server must accept the absolute form ("GET http://host/path"); route on its path.
         std::size_t path_start = 0;
         if (req.target.rfind("http://", 0) == 0 || req.target.rfind("https://", 0) == 0) {
@@ -336,8 +329,6 @@ private:
         req.path.assign(req.target, path_start, q == std::string::npos ? std::string::npos : q - path_start);
         if (req.path.empty()) req.path = "/";
         if (q != std::string::npos) req.query.assign(req.target, q + 1);
-        req.version = msg.version();
-        for (const auto& field : msg) req.headers.add(std::string(sv(field.name_string())), std::string(sv(field.value())));
         apply_request_context(req);
     }
 
@@ -349,14 +340,13 @@ private:
         return length && *length > 0 && buffer_.size() < *length;
     }
 
-    // The body goes to the handler as the client sends it: the parser becomes a piece-by-piece one
+    // The body goes to the handler as the client sends it: the parser hands it out piece by piece
     // (the header is parsed, the body not yet begun) and the request gets a source reading from it.
     void stream_request_body(Request& req) {
-        auto& msg = parser_->get();
-        continue_pending_ = msg.version() == 11 && iequals(sv(msg[http::field::expect]), "100-continue");
+        continue_pending_ = parser_->expects_continue();
         const auto length = parser_->content_length();
-        body_parser_.emplace(std::move(*parser_));
-        body_parser_->eager(true);
+        body_streamed_ = true;
+        parser_->eager(true);
         req.body_stream = std::make_shared<StreamedRequestBody>(
             weak_from_this(), generation_, length ? std::optional<std::uint64_t>(*length) : std::nullopt);
     }
@@ -377,7 +367,7 @@ private:
 
     IoTask<BodySource::Piece> next_body_piece() {
         constexpr BodySource::Piece k_failed{{}, false, true};
-        if (body_parser_->is_done()) co_return BodySource::Piece{{}, true, false};
+        if (parser_->is_done()) co_return BodySource::Piece{{}, true, false};
         beast::error_code ec;
         if (continue_pending_) {  // the handler wants the body: now the client may send it
             continue_pending_ = false;
@@ -388,15 +378,13 @@ private:
         timed_out_ = false;
         set_deadline(options_.read_timeout);
         body_piece_.resize(k_read_chunk);
-        auto& body = body_parser_->get().body();
-        body.data = body_piece_.data();
-        body.size = body_piece_.size();
+        parser_->stream_into(body_piece_.data(), body_piece_.size());
         for (;;) {
             if (buffer_.size() > 0) {
-                const std::size_t used = body_parser_->put(buffer_.data(), ec);
+                const std::size_t used = parser_->put(buffer_.data(), ec);
                 buffer_.consume(used);
                 if (ec == http::error::need_buffer || ec == http::error::need_more) ec = {};
-                if (ec || body_parser_->is_done() || body.size < body_piece_.size()) break;
+                if (ec || parser_->is_done() || parser_->streamed() > 0) break;
             }
             const std::size_t n = co_await socket_.async_read_some(buffer_.prepare(k_read_chunk), redirect(ec));
             if (ec == asio::error::eof) ec = http::error::partial_message;
@@ -409,8 +397,7 @@ private:
             note_body_failure(ec);
             co_return k_failed;
         }
-        co_return BodySource::Piece{std::string_view(body_piece_.data(), body_piece_.size() - body.size), body_parser_->is_done(),
-                                    false};
+        co_return BodySource::Piece{std::string_view(body_piece_.data(), parser_->streamed()), parser_->is_done(), false};
     }
 
     // What the client must be told about a streamed body that broke off; nothing when it went away.
@@ -605,11 +592,11 @@ private:
         req.version = 11;
         req.remote_address = remote_;
         if (parser_->is_header_done()) {
-            auto& msg = parser_->get();
-            req.method = sv(msg.method_string());
-            req.target = sv(msg.target());
+            const Request& parsed = parser_->request();
+            req.method = parsed.method;
+            req.target = parsed.target;
             req.path = req.target.substr(0, req.target.find('?'));
-            std::string_view id = sv(msg["X-Request-Id"]);
+            std::string_view id = parsed.header("X-Request-Id");
             if (is_valid_request_id(id)) req.request_id = id;
         }
         if (req.request_id.empty()) req.request_id = generate_request_id();
@@ -693,10 +680,10 @@ private:
     IoTimer timer_;
     IoTimer body_read_done_;  // wakes serve_request waiting for a streamed body's piece read
     beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
-    // A streamed request body (RequestBody::streamed): its parser, the piece handed out last, and
-    // the state shared by serve_request and the piece reads.
-    std::optional<http::request_parser<http::buffer_body>> body_parser_;
+    std::optional<RequestParser> parser_;  // fills request_ as it parses
+    // A streamed request body (RequestBody::streamed): whether this request's is, the piece handed
+    // out last, and the state shared by serve_request and the piece reads.
+    bool body_streamed_ = false;
     std::vector<char> body_piece_;
     bool body_reading_ = false;
     bool continue_pending_ = false;  // Expect: 100-continue, answered at the handler's first read
