@@ -104,6 +104,7 @@ std::string write_stack_yaml(const Stack& s, const std::string& base_dir) {
     o << "\nredis:\n";
     o << "  port: " << s.redis.port << "\n";
     o << "  # url: \"redis://127.0.0.1:6379\"  # REDIS_URL for aaitictl on the host; containers use redis:6379\n";
+    o << "  # With Redis Sentinel (no Redis Cluster): \"redis-sentinel://host1:26379,host2:26379/<master-name>\"\n";
     o << "  image: " << q(s.redis.image) << "\n";
     resources(o, s.redis.resources, "  ");
 
