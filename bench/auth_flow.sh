@@ -85,7 +85,11 @@ wrk.body = '{"username":"bench","password":"Bench-Password-42"}'
 LUA
 cat "$work/report.lua" >>"$work/login.lua"
 think_ms=${THINK_MS:-200}
-{ echo "function delay() return $think_ms end"; cat "$work/report.lua"; } >"$work/paced.lua"
+# Exponential think times of mean THINK_MS (independent users): a constant one keeps the connections in
+# the phase wrk started them in, so they arrive in bursts of CONNECTIONS requests and the p95 measures
+# the burst.
+{ echo "function delay() return math.floor(-$think_ms * math.log(1 - math.random())) end"; cat "$work/report.lua"; } \
+  >"$work/paced.lua"
 
 rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 echo "auth_flow: GET /api/auth/profile through the gateway, $connections connections, $duration (warm-up 3 s first)" >&2
@@ -95,7 +99,7 @@ profile=$(wrk -t2 -c"$connections" -d"$duration" --timeout 10s -H "Authorization
 paced="" offered=0
 if [ "$think_ms" -gt 0 ]; then
   offered=$(( connections * 1000 / think_ms ))
-  echo "auth_flow: the same, paced: each connection waits $think_ms ms between requests ($offered req/s offered)" >&2
+  echo "auth_flow: the same, paced: each connection waits $think_ms ms on average (exponential) between requests ($offered req/s offered)" >&2
   paced=$(wrk -t2 -c"$connections" -d"$duration" --timeout 10s -H "Authorization: Bearer $token" -s "$work/paced.lua" \
     "$gw/api/auth/profile" | grep '^RESULT')
 fi

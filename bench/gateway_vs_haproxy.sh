@@ -16,8 +16,10 @@
 #                 limiting and the revocation check against a local in-memory redis-server: reported.
 # HAProxy: `http-reuse always`, no logging, the same timeouts, and the forwarding headers the
 # gateway sets (X-Forwarded-For/Proto, X-Request-Id; HAPROXY_HEADERS=none leaves them out).
-# Rounds are interleaved (haproxy, gateway, gateway_full, ...); the summary uses medians. Targets (exit 1 if missed): gateway/haproxy
-# req/s >= 1.0 at 100 connections, gateway p99 <= 10 ms at 1000 connections, errors = 0, RSS <= 64 MiB.
+# Rounds are interleaved (haproxy, gateway, gateway_full, ...); the summary uses medians. Targets (exit 1
+# if missed): gateway/haproxy req/s >= 1.0 at every connection count, gateway p99 <= 10 ms with 1000
+# connections open (judged on the paced rounds below; the saturated p99 is reported beside HAProxy's,
+# and judged only when USERS=0), errors = 0, RSS <= 64 MiB.
 # Then downloads of DOWNLOAD_BYTES (GET /bytes/N, streamed by the gateway past 64 KiB), interleaved
 # the same way: reported (MiB/s and the ratio), no target.
 set -euo pipefail
@@ -173,19 +175,24 @@ for conns in $connections; do
       'BEGIN { printf "  %-12s %5s conns: %10.0f req/s  p99 %8.3f ms  errors %d\n", s, c, r, p, e }'
   done
 done
-# Paced rounds: USERS connections that each wait THINK_MS between requests (a user's think time), so
-# the offered rate (USERS * 1000 / THINK_MS per second) stays below capacity and the p99 is the
-# proxy's latency with that many connections open, not the queue a closed loop at saturation builds
-# (there, mean latency = connections / throughput: 1000 / 25k req/s = 40 ms whatever the proxy).
+# Paced rounds: USERS connections that each wait THINK_MS on average between requests (a user's
+# think time), so the offered rate (USERS * 1000 / THINK_MS per second) stays below capacity and the
+# p99 is the proxy's latency with that many connections open, not the queue a closed loop at
+# saturation builds (there, mean latency = connections / throughput: 1000 / 25k req/s = 40 ms
+# whatever the proxy).
 users=${USERS:-1000}
 think_ms=${THINK_MS:-100}
 if [ "$users" -gt 0 ]; then
+  # Think times are drawn from an exponential distribution of mean THINK_MS (requests as a Poisson
+  # stream, as independent users send them). A constant think time keeps every connection in the
+  # phase wrk started it in: 1000 requests arrive at once every THINK_MS, and the p99 measures that
+  # burst, not the proxy.
   cat >"$work/think.lua" <<'LUA'
 local think = tonumber(os.getenv("THINK_MS"))
-function delay() return think end
+function delay() return math.floor(-think * math.log(1 - math.random())) end
 LUA
   echo
-  echo "paced: $users connections, each waiting $think_ms ms between requests ($(( users * 1000 / think_ms )) req/s offered):"
+  echo "paced: $users connections, each waiting $think_ms ms on average (exponential) between requests ($(( users * 1000 / think_ms )) req/s offered):"
   declare -A paced_p99 paced_rps
   for round in $(seq 1 "$rounds"); do
     for proxy in haproxy gateway; do
@@ -237,17 +244,20 @@ echo
 echo "ratios and targets (load after: $(cut -d' ' -f1-3 /proc/loadavg)):"
 for conns in $connections; do
   ratio=$(awk -v g="${med_rps[gateway/$conns]}" -v h="${med_rps[haproxy/$conns]}" 'BEGIN { printf "%.3f", g / h }')
-  if [ "$conns" = "$first" ]; then
-    v=$(verdict "$ratio" 1.0 ">="); [ "$v" = PASS ] || status=1
-    echo "  gateway/haproxy req/s at $conns conns:  $ratio  (target >= 1.0)  $v"
-  else
-    echo "  gateway/haproxy req/s at $conns conns:  $ratio"
-  fi
+  v=$(verdict "$ratio" 1.0 ">="); [ "$v" = PASS ] || status=1
+  echo "  gateway/haproxy req/s at $conns conns:  $ratio  (target >= 1.0)  $v"
   full=$(awk -v g="${med_rps[gateway_full/$conns]}" -v h="${med_rps[haproxy/$conns]}" 'BEGIN { printf "%.3f", g / h }')
   echo "  gateway_full/haproxy req/s at $conns conns (JWT + Redis limiter): $full"
 done
-v=$(verdict "${med_p99[gateway/$last]}" 10 "<="); [ "$v" = PASS ] || status=1
-echo "  gateway p99 at $last conns, saturated: ${med_p99[gateway/$last]} ms  (target <= 10 ms)  $v  (haproxy: ${med_p99[haproxy/$last]} ms)"
+# The p99 target is judged with the connections open and the load below capacity (paced). Saturated,
+# a closed loop queues: mean latency = connections / throughput, 1000 / 25k req/s = 40 ms for any
+# proxy on this machine; that p99 is reported beside HAProxy's (judged only without paced rounds).
+if [ "$users" -gt 0 ]; then
+  echo "  gateway p99 at $last conns, saturated: ${med_p99[gateway/$last]} ms  (reported; haproxy: ${med_p99[haproxy/$last]} ms)"
+else
+  v=$(verdict "${med_p99[gateway/$last]}" 10 "<="); [ "$v" = PASS ] || status=1
+  echo "  gateway p99 at $last conns, saturated: ${med_p99[gateway/$last]} ms  (target <= 10 ms)  $v  (haproxy: ${med_p99[haproxy/$last]} ms)"
+fi
 if [ "$users" -gt 0 ]; then
   paced=$(median_of "${paced_p99[gateway]}")
   v=$(verdict "$paced" 10 "<="); [ "$v" = PASS ] || status=1
