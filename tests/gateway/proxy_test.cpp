@@ -142,13 +142,13 @@ TEST_CASE("an upstream that does not answer in time gives 504; upstream status c
 TEST_CASE("the response timeout applies to each exchange, and a pooled connection outlives it while idle") {
     TestUpstream up("a");
     auto o = test_gateway_options({route("/api/svc", {&up})});
-    o.response_timeout = std::chrono::milliseconds(300);
+    o.response_timeout = std::chrono::milliseconds(400);
     Gateway gw(o);
     gw.start();
     RawConnection c(gw.port());
-    // Five exchanges of 120 ms on one pooled upstream connection: 600 ms in all, each within 300.
+    // Five exchanges of 100 ms on one pooled upstream connection: 500 ms in all, each well within 400.
     for (int i = 0; i < 5; ++i) {
-        REQUIRE(c.send("GET /api/svc/slow?ms=120 HTTP/1.1\r\nHost: x\r\n\r\n"));
+        REQUIRE(c.send("GET /api/svc/slow?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n"));
         auto r = c.read_reply();
         REQUIRE(r);
         CHECK(r->status == 200);
