@@ -1,7 +1,6 @@
 #include "services/gateway/upstream_response_parser.h"
 
 #include <algorithm>
-#include <cstring>
 #include <limits>
 
 #include <boost/beast/http/error.hpp>
@@ -30,9 +29,7 @@ UpstreamResponseParser::UpstreamResponseParser() : response_(kit::Response::Unty
 
 void UpstreamResponseParser::stream_into(char* data, std::size_t size) noexcept {
     streaming_ = true;
-    window_ = data;
-    window_size_ = size;
-    written_ = 0;
+    window_.set(data, size);
 }
 
 void UpstreamResponseParser::on_response_impl(int code, string_view, int, error_code&) { response_.status = code; }
@@ -78,11 +75,7 @@ std::size_t UpstreamResponseParser::take_body(string_view body, error_code& ec) 
         response_.body.append(body.data(), body.size());
         return body.size();
     }
-    const std::size_t n = std::min(body.size(), window_size_ - written_);
-    if (n > 0) std::memcpy(window_ + written_, body.data(), n);
-    written_ += n;
-    if (n < body.size()) ec = http::error::need_buffer;  // the window is full: the rest is read again later
-    return n;
+    return window_.take({body.data(), body.size()}, ec);
 }
 
 }  // namespace aaiti::gateway

@@ -17,6 +17,7 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 
+#include "services/kit/body_window.h"
 #include "services/kit/response.h"
 
 namespace aaiti::gateway {
@@ -32,7 +33,7 @@ public:
     // From now on the body goes into [data, data + size) instead of the response's string.
     void stream_into(char* data, std::size_t size) noexcept;
     // Bytes written into the current stream_into() window.
-    std::size_t streamed() const noexcept { return written_; }
+    std::size_t streamed() const noexcept { return window_.written(); }
 
 private:
     using error_code = boost::system::error_code;
@@ -54,9 +55,7 @@ private:
     std::string connection_;  // every Connection field's value, joined: the fields it names are hop-by-hop
     std::optional<std::uint64_t> content_length_;
     bool streaming_ = false;
-    char* window_ = nullptr;
-    std::size_t window_size_ = 0;
-    std::size_t written_ = 0;
+    kit::BodyWindow window_;
 };
 
 }  // namespace aaiti::gateway

@@ -10,6 +10,22 @@
 using namespace aaiti::gateway;
 using namespace aaiti::gateway::test;
 
+namespace {
+
+// GET `target` on the kept-alive connection `c`; its answer's status.
+int get_on(RawConnection& c, const std::string& target) {
+    if (!c.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n")) return 0;
+    const auto r = c.read_reply();
+    return r ? r->status : 0;
+}
+
+// Connections the upstream accepted: the gateway's pooled one(s), health checks and this query.
+double upstream_connections(const TestUpstream& up) {
+    return metric_value(http(up.port(), "GET", "/metrics").body, "http_connections_accepted_total");
+}
+
+}  // namespace
+
 TEST_CASE("GET, POST and PUT are proxied with their bodies, query and end-to-end headers") {
     TestUpstream up("a");
     Gateway gw(test_gateway_options({route("/api/svc", {&up})}));
@@ -86,15 +102,9 @@ TEST_CASE("keep-alive clients get many answers on one connection and upstream co
     Gateway gw(test_gateway_options({route("/api/svc", {&up})}));
     gw.start();
     RawConnection c(gw.port());
-    for (int i = 0; i < 20; ++i) {
-        REQUIRE(c.send("GET /api/svc/echo HTTP/1.1\r\nHost: x\r\n\r\n"));
-        auto r = c.read_reply();
-        REQUIRE(r);
-        CHECK(r->status == 200);
-    }
+    for (int i = 0; i < 20; ++i) CHECK(get_on(c, "/api/svc/echo") == 200);
     // One client connection on one I/O thread: one pooled upstream connection serves all 20.
-    auto m = http(up.port(), "GET", "/metrics");
-    CHECK(metric_value(m.body, "http_connections_accepted_total") <= 3);  // ours + health checks + this one
+    CHECK(upstream_connections(up) <= 3);  // ours + health checks + this one
 }
 
 TEST_CASE("a 5 MiB body is refused with 413 before anything reaches the upstream") {
@@ -147,20 +157,11 @@ TEST_CASE("the response timeout applies to each exchange, and a pooled connectio
     gw.start();
     RawConnection c(gw.port());
     // Five exchanges of 100 ms on one pooled upstream connection: 500 ms in all, each well within 400.
-    for (int i = 0; i < 5; ++i) {
-        REQUIRE(c.send("GET /api/svc/slow?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n"));
-        auto r = c.read_reply();
-        REQUIRE(r);
-        CHECK(r->status == 200);
-    }
+    for (int i = 0; i < 5; ++i) CHECK(get_on(c, "/api/svc/slow?ms=100") == 200);
     // Idle in the pool for longer than the timeout: still open, and used again.
     std::this_thread::sleep_for(std::chrono::milliseconds(700));
-    REQUIRE(c.send("GET /api/svc/echo HTTP/1.1\r\nHost: x\r\n\r\n"));
-    auto r = c.read_reply();
-    REQUIRE(r);
-    CHECK(r->status == 200);
-    auto m = http(up.port(), "GET", "/metrics");
-    CHECK(metric_value(m.body, "http_connections_accepted_total") <= 3);  // ours + health checks + this one
+    CHECK(get_on(c, "/api/svc/echo") == 200);
+    CHECK(upstream_connections(up) <= 3);  // ours + health checks + this one
 }
 
 TEST_CASE("a POST to an unreachable upstream is not retried and gives 502") {

@@ -1,9 +1,6 @@
 #include "services/kit/internal/request_parser.h"
 
 #include <algorithm>
-#include <cstring>
-
-#include <boost/beast/http/error.hpp>
 
 namespace aaiti::kit::internal {
 
@@ -18,9 +15,7 @@ constexpr std::size_t k_reserve_limit = 64 * 1024;
 
 void RequestParser::stream_into(char* data, std::size_t size) noexcept {
     streaming_ = true;
-    window_ = data;
-    window_size_ = size;
-    written_ = 0;
+    window_.set(data, size);
 }
 
 void RequestParser::on_request_impl(http::verb, string_view method, string_view target, int version, error_code&) {
@@ -48,11 +43,7 @@ std::size_t RequestParser::take_body(string_view body, error_code& ec) {
         request_.body.append(body.data(), body.size());
         return body.size();
     }
-    const std::size_t n = std::min(body.size(), window_size_ - written_);
-    if (n > 0) std::memcpy(window_ + written_, body.data(), n);
-    written_ += n;
-    if (n < body.size()) ec = http::error::need_buffer;  // the window is full: the rest is read again later
-    return n;
+    return window_.take({body.data(), body.size()}, ec);
 }
 
 }  // namespace aaiti::kit::internal

@@ -14,6 +14,7 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 
+#include "services/kit/body_window.h"
 #include "services/kit/request.h"
 
 namespace aaiti::kit::internal {
@@ -31,7 +32,7 @@ public:
     // From now on the body goes into [data, data + size) instead of the request's string.
     void stream_into(char* data, std::size_t size) noexcept;
     // Bytes written into the current stream_into() window.
-    std::size_t streamed() const noexcept { return written_; }
+    std::size_t streamed() const noexcept { return window_.written(); }
 
 private:
     using error_code = boost::system::error_code;
@@ -52,9 +53,7 @@ private:
     Request& request_;
     bool expect_continue_ = false;
     bool streaming_ = false;
-    char* window_ = nullptr;
-    std::size_t window_size_ = 0;
-    std::size_t written_ = 0;
+    BodyWindow window_;
 };
 
 }  // namespace aaiti::kit::internal
