@@ -207,7 +207,10 @@ private:
                     req->route = core_.fallback_route;
                     route_id = ServerCore::k_fallback_route_id;
                     route_label = core_.fallback_route;
-                    res = co_await dispatch(*endpoint, req);
+                    if (endpoint->dispatch == Dispatch::inline_io)
+                        res = call_handler(options_, *endpoint, *req);
+                    else
+                        res = co_await hand_off(*endpoint, req);
                     break;
                 }
                 res = kit_error(options_, 404, "not_found", "no route for " + req->method + " " + req->path, req->request_id);
@@ -220,7 +223,10 @@ private:
             case Router::Outcome::found:
                 req->route = *match.route;
                 req->params = std::move(match.params);
-                res = co_await dispatch(*endpoint, req);
+                if (endpoint->dispatch == Dispatch::inline_io)
+                    res = call_handler(options_, *endpoint, *req);
+                else
+                    res = co_await hand_off(*endpoint, req);
                 break;
         }
 
@@ -446,13 +452,13 @@ private:
         std::optional<std::uint64_t> length_;
     };
 
-    IoTask<Response> dispatch(const Endpoint& endpoint, std::shared_ptr<Request> req) {
-        switch (endpoint.dispatch) {
-            case Dispatch::inline_io: co_return call_handler(options_, endpoint, *req);
-            case Dispatch::worker_pool: co_return co_await run_on_pool(endpoint, std::move(req));
-            case Dispatch::async: co_return co_await run_async(endpoint, std::move(req));
-        }
-        co_return kit_error(options_, 500, "internal", "unknown dispatch", req->request_id);
+    // A handler that does not run inline: on the worker pool, or asynchronously. Not a coroutine (no
+    // frame of its own per request): it hands serve_request the operation to await. The callers
+    // choose between it and call_handler with if/else: `inline ? call_handler(..) : co_await
+    // hand_off(..)` compiled by GCC 12 never resumed (the worker-pool 503 test hung).
+    IoTask<Response> hand_off(const Endpoint& endpoint, std::shared_ptr<Request> req) {
+        if (endpoint.dispatch == Dispatch::worker_pool) return run_on_pool(endpoint, std::move(req));
+        return run_async(endpoint, std::move(req));
     }
 
     IoTask<Response> run_on_pool(const Endpoint& endpoint, std::shared_ptr<const Request> req) {
