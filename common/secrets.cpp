@@ -18,8 +18,11 @@ bool iequals_prefix(std::string_view text, std::size_t at, std::string_view word
     return true;
 }
 
-// Parameter names whose values are credentials, in libpq key/value strings and URL queries.
-constexpr std::array<std::string_view, 6> k_secret_params = {"password", "passwd", "token", "secret", "api_key", "apikey"};
+// Parameter names whose values are credentials, in libpq key/value strings and URL queries. A name
+// only matches at a word start ("password_policy=" is no secret), so prefixed ones are listed whole:
+// redis-sentinel://...?sentinel_password= (common/redis.h).
+constexpr std::array<std::string_view, 7> k_secret_params = {"password", "passwd", "token", "secret",
+                                                             "api_key", "apikey", "sentinel_password"};
 
 // Replaces the value of every `name=value` pair whose name is a credential. `separators` ends a value.
 std::string mask_credential_params(std::string_view text, std::string_view separators) {

@@ -27,6 +27,13 @@ TEST_CASE("credential query parameters and libpq key=value passwords are masked"
     CHECK(mask_secrets_in_url("host=db password='hun ter2' dbname=x") == "host=db password=**** dbname=x");
 }
 
+TEST_CASE("a redis-sentinel URL's sentinel_password parameter is masked like the userinfo password") {
+    CHECK(mask_secrets_in_url("redis-sentinel://:pw@s1,s2:26380/m/1?sentinel_password=hunter2&sentinel_username=ops") ==
+          "redis-sentinel://:****@s1,s2:26380/m/1?sentinel_password=****&sentinel_username=ops");
+    CHECK(mask_secrets_in_text("REDIS_URL=redis-sentinel://s1/m?sentinel_username=ops&sentinel_password=hunter2 refused") ==
+          "REDIS_URL=redis-sentinel://s1/m?sentinel_username=ops&sentinel_password=**** refused");
+}
+
 TEST_CASE("every URL inside free text is masked") {
     const std::string text = "cannot reach postgresql://a:one@h1/x nor redis://:two@h2:1, giving up; token=three";
     const std::string masked = mask_secrets_in_text(text);
