@@ -30,8 +30,11 @@ std::vector<std::string> data_node_argv(int port, const std::string& password) {
 
 }  // namespace
 
-RedisSentinelGroup::RedisSentinelGroup(std::string master_name, std::string password)
-    : master_name_(std::move(master_name)), password_(std::move(password)), dir_("aaiti-sentinel") {
+RedisSentinelGroup::RedisSentinelGroup(std::string master_name, std::string password, std::string sentinel_password)
+    : master_name_(std::move(master_name)),
+      password_(std::move(password)),
+      sentinel_password_(std::move(sentinel_password)),
+      dir_("aaiti-sentinel") {
     data_ports_[0] = free_loopback_port();
     processes_.push_back(std::make_unique<ChildProcess>(data_node_argv(data_ports_[0], password_)));
     if (!wait_for_loopback_port(data_ports_[0])) throw std::runtime_error("redis master did not start: " + processes_[0]->err());
@@ -49,6 +52,7 @@ RedisSentinelGroup::RedisSentinelGroup(std::string master_name, std::string pass
                        "sentinel down-after-milliseconds " + master_name_ + " 1000\n" + "sentinel failover-timeout " +
                        master_name_ + " 4000\n";
     if (!password_.empty()) conf += "sentinel auth-pass " + master_name_ + " " + password_ + "\n";
+    if (!sentinel_password_.empty()) conf += "requirepass " + sentinel_password_ + "\n";  // clients of the sentinel
     const auto conf_path = dir_.write_file("sentinel.conf", conf);
     processes_.push_back(std::make_unique<ChildProcess>(std::vector<std::string>{"redis-server", conf_path.string(), "--sentinel"}));
     if (!wait_for_loopback_port(sentinel_port_)) throw std::runtime_error("redis sentinel did not start: " + processes_[2]->err());
@@ -84,7 +88,8 @@ std::string RedisSentinelGroup::url(int db, const std::vector<int>& extra_sentin
 
 std::string RedisSentinelGroup::cli(int port, const std::vector<std::string>& args) const {
     std::vector<std::string> argv{"redis-cli", "-h", "127.0.0.1", "-p", std::to_string(port)};
-    if (!password_.empty() && port != sentinel_port_) argv.insert(argv.end(), {"--no-auth-warning", "-a", password_});
+    const std::string& password = port == sentinel_port_ ? sentinel_password_ : password_;
+    if (!password.empty()) argv.insert(argv.end(), {"--no-auth-warning", "-a", password});
     argv.insert(argv.end(), args.begin(), args.end());
     ProcessOptions options;
     options.timeout = std::chrono::seconds(5);

@@ -16,9 +16,11 @@ namespace aaiti::test {
 class RedisSentinelGroup {
 public:
     // `password`: requirepass on both data nodes (and what the replica and the sentinel use to reach
-    // them); the sentinel itself asks for none. Returns once the sentinel knows the replica, so a
-    // failover can start at once.
-    explicit RedisSentinelGroup(std::string master_name = "aaiti-test", std::string password = "");
+    // them). `sentinel_password`: requirepass on the sentinel itself (empty: it asks for none; the
+    // same as `password`: the Bitnami chart's default). Returns once the sentinel knows the replica,
+    // so a failover can start at once.
+    explicit RedisSentinelGroup(std::string master_name = "aaiti-test", std::string password = "",
+                                std::string sentinel_password = "");
     ~RedisSentinelGroup();
     RedisSentinelGroup(const RedisSentinelGroup&) = delete;
     RedisSentinelGroup& operator=(const RedisSentinelGroup&) = delete;
@@ -28,10 +30,12 @@ public:
     int first_replica_port() const { return data_ports_[1]; }
     int sentinel_port() const { return sentinel_port_; }
     // redis-sentinel://[:password@]127.0.0.1:<sentinel>/<master_name>[/<db>]; `extra_sentinels` are put
-    // before the real one (e.g. a dead port, to show the next one is asked).
+    // before the real one (e.g. a dead port, to show the next one is asked). Never with
+    // ?sentinel_password=: a test adds it when it wants it.
     std::string url(int db = 0, const std::vector<int>& extra_sentinels = {}) const;
 
-    // redis-cli against 127.0.0.1:`port` (with the password for data nodes): its stdout, trimmed.
+    // redis-cli against 127.0.0.1:`port` (with the data nodes' or the sentinel's password): its
+    // stdout, trimmed.
     std::string cli(int port, const std::vector<std::string>& args) const;
     // The port the sentinel names as master now, 0 if it names none.
     int sentinel_master_port() const;
@@ -47,6 +51,7 @@ public:
 private:
     std::string master_name_;
     std::string password_;
+    std::string sentinel_password_;
     TempDir dir_;
     int data_ports_[2] = {0, 0};
     int sentinel_port_ = 0;
