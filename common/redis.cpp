@@ -134,12 +134,48 @@ void take_userinfo(std::string_view& authority, Address& address) {
     authority.remove_prefix(at + 1);
 }
 
-// redis-sentinel://[[user]:password@]host[:port][,host[:port]].../<master-name>[/db]; `rest` is what
-// follows the "://".
+// One "name=value" of a redis-sentinel:// query into `address`. Only the name is ever echoed: the
+// value may be a password.
+void take_sentinel_param(std::string_view param, Address& address) {
+    const auto equals = param.find('=');
+    const std::string_view name = param.substr(0, equals);
+    std::string* field = name == "sentinel_password"   ? &address.sentinel_password
+                         : name == "sentinel_username" ? &address.sentinel_username
+                                                       : nullptr;
+    if (!field)
+        throw ConfigError("REDIS_URL: redis-sentinel:// query parameter \"" + std::string(name) +
+                          "\" is not known; the known ones are sentinel_password and sentinel_username");
+    if (!field->empty()) throw ConfigError("REDIS_URL: redis-sentinel:// query parameter " + std::string(name) + " is given twice");
+    if (equals != std::string_view::npos) *field = percent_decode(param.substr(equals + 1));
+    if (field->empty()) throw ConfigError("REDIS_URL: redis-sentinel:// query parameter " + std::string(name) + " has no value");
+}
+
+// "sentinel_password=...&sentinel_username=..." (what follows the '?') into `address`.
+void take_sentinel_query(std::string_view query, Address& address) {
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        if (const std::string_view param = query.substr(0, amp); !param.empty()) take_sentinel_param(param, address);
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    // A user alone would silently go unused (no AUTH is sent without a password).
+    if (!address.sentinel_username.empty() && address.sentinel_password.empty())
+        throw ConfigError("REDIS_URL: redis-sentinel:// query parameter sentinel_username needs sentinel_password too");
+}
+
+// redis-sentinel://[[user]:password@]host[:port][,host[:port]].../<master-name>[/db][?query]; `rest`
+// is what follows the "://".
 Address parse_sentinel_url(std::string_view rest) {
-    static constexpr const char* k_form = "redis-sentinel://[user:password@]host[:port][,host[:port]]/<master-name>[/db]";
+    static constexpr const char* k_form =
+        "redis-sentinel://[user:password@]host[:port][,host[:port]]/<master-name>[/db][?sentinel_password=...]";
     Address address;
     const auto slash = rest.find('/');
+    // The query starts at the first '?' after the authority (a '?' in the userinfo is the password's).
+    if (const auto question = rest.find('?', slash == std::string_view::npos ? rest.size() : slash);
+        question != std::string_view::npos) {
+        take_sentinel_query(rest.substr(question + 1), address);
+        rest = rest.substr(0, question);
+    }
     std::string_view authority = rest.substr(0, slash);
     take_userinfo(authority, address);
     if (authority.empty()) throw ConfigError(std::string("REDIS_URL: redis-sentinel:// names no sentinel; expected ") + k_form);
@@ -159,9 +195,9 @@ Address parse_sentinel_url(std::string_view rest) {
     const std::string_view name = path.substr(0, next);
     if (name.empty())
         throw ConfigError(std::string("REDIS_URL: redis-sentinel:// needs the master's name after the sentinels; expected ") + k_form);
-    if (name.find_first_of("?# \t") != std::string_view::npos)
+    if (name.find_first_of("# \t") != std::string_view::npos)  // the query ('?') is already split off
         throw ConfigError("REDIS_URL: redis-sentinel:// master name \"" + std::string(name) +
-                          "\" has a character that is not allowed ('?', '#' or a space)");
+                          "\" has a character that is not allowed ('#' or a space)");
     address.master_name = percent_decode(name);
     if (next != std::string_view::npos) {
         const std::string_view db = path.substr(next + 1);

@@ -19,10 +19,13 @@ struct HostPort {
 
 // redis://[[user]:password@]host[:port][/db]  or  unix:///path/to/redis.sock[?db=N]
 // or redis-sentinel://[[user]:password@]host[:port][,host[:port]].../<master-name>[/db]
-// (the sentinels, default port 26379; user/password and db are for the data nodes: the sentinels
-// are asked without AUTH). rediss:// is refused (Debian's hiredis 0.14 has no TLS); so is Redis
-// Cluster, which has no scheme here. Throws ConfigError naming the problem; the password never
-// appears in the message.
+//        [?sentinel_password=<pw>[&sentinel_username=<user>]]
+// (the sentinels, default port 26379; user/password and db are for the data nodes). Sentinels with
+// requirepass: `sentinel_password` (percent-decoded, like the userinfo) is sent to each sentinel as
+// AUTH before it is asked; without it, a sentinel answering NOAUTH gets the data nodes' credentials
+// (the common "same password everywhere" setup, e.g. Bitnami's chart) and is asked once more.
+// rediss:// is refused (Debian's hiredis 0.14 has no TLS); so is Redis Cluster, which has no scheme
+// here. Throws ConfigError naming the problem; a password never appears in the message.
 struct Address {
     std::string host = "127.0.0.1";  // redis-sentinel://: empty until resolve_master() fills it in
     std::uint16_t port = 6379;
@@ -32,6 +35,8 @@ struct Address {
     int database = 0;
     std::vector<HostPort> sentinels;  // redis-sentinel:// only: asked in this order
     std::string master_name;          // redis-sentinel:// only: the name the sentinels monitor
+    std::string sentinel_username;    // redis-sentinel:// only: ?sentinel_username= (needs a password)
+    std::string sentinel_password;    // redis-sentinel:// only: ?sentinel_password=; empty: no AUTH first
 
     bool uses_sentinel() const { return !sentinels.empty(); }
 };

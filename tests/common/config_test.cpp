@@ -92,6 +92,9 @@ TEST_CASE("REDIS_URL accepts the redis-sentinel:// form, from the environment an
     o.stack_file = stack.path.string();
     CHECK(Config::load(o).get("REDIS_URL") == "redis-sentinel://:pw@s1,s2:26380/cache");
     CHECK_THAT(load_error(with_env({{"REDIS_URL", "localhost:6379"}})), Catch::Contains("redis-sentinel://"));
+    // The sentinels' own password (a query parameter) is masked like the data nodes' one.
+    const Config c = Config::load(with_env({{"REDIS_URL", "redis-sentinel://:pw@s1/m?sentinel_password=hunter2"}}));
+    CHECK(c.entry("REDIS_URL")->display_value() == "redis-sentinel://:****@s1/m?sentinel_password=****");
 }
 
 TEST_CASE("a stack file that is not YAML gives file, line and column") {

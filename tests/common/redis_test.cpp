@@ -103,6 +103,69 @@ TEST_CASE("redis-sentinel URLs parse into the sentinels, the master's name, cred
     CHECK(describe(parse_url("redis://:pw@h:6380/1")) == "h:6380");
 }
 
+TEST_CASE("redis-sentinel URLs take the sentinels' own credentials as query parameters", "[redis][sentinel]") {
+    const auto both = parse_url("redis-sentinel://app:data-pw@s1,s2:26380/cache/2?sentinel_password=s%40nt%26pw&sentinel_username=ops%3Aa");
+    CHECK(both.sentinel_password == "s@nt&pw");  // percent-decoded, like the userinfo
+    CHECK(both.sentinel_username == "ops:a");
+    CHECK(both.username == "app");
+    CHECK(both.password == "data-pw");
+    CHECK(both.master_name == "cache");
+    CHECK(both.database == 2);
+    REQUIRE(both.sentinels.size() == 2);
+    CHECK(both.sentinels[1].port == 26380);
+
+    // The query is split off before the master's name and the database are read: '?' right after the
+    // name, the parameters in either order, a stray '&' ignored.
+    const auto after_name = parse_url("redis-sentinel://s1/mymaster?&sentinel_username=u&sentinel_password=p");
+    CHECK(after_name.master_name == "mymaster");
+    CHECK(after_name.database == 0);
+    CHECK(after_name.sentinel_username == "u");
+    CHECK(after_name.sentinel_password == "p");
+    CHECK(parse_url("redis-sentinel://s1/m/3?sentinel_password=p").database == 3);
+    CHECK(parse_url("redis-sentinel://s1/m?").sentinel_password.empty());
+    // A '?' inside the userinfo is still the data password's, not a query.
+    const auto odd = parse_url("redis-sentinel://:pa?ss@s1/m");
+    CHECK(odd.password == "pa?ss");
+    CHECK(odd.sentinel_password.empty());
+    CHECK(odd.sentinels[0].host == "s1");
+
+    // Without them: no sentinel credentials (the data password is tried only on NOAUTH).
+    const auto none = parse_url("redis-sentinel://:pw@s1/m");
+    CHECK(none.sentinel_password.empty());
+    CHECK(none.sentinel_username.empty());
+
+    // describe() names neither password.
+    const std::string shown = describe(both);
+    CHECK(shown == "master cache via sentinels s1:26379,s2:26380");
+    CHECK(shown.find("s@nt") == std::string::npos);
+    CHECK(shown.find("data-pw") == std::string::npos);
+}
+
+TEST_CASE("bad redis-sentinel query parameters are configuration errors naming the parameter, never its value", "[redis][sentinel]") {
+    const std::pair<const char*, const char*> cases[] = {
+        {"redis-sentinel://:pw@s1/m?sentinel_pasword=hunter2", "query parameter \"sentinel_pasword\" is not known"},
+        {"redis-sentinel://:pw@s1/m?password=hunter2", "query parameter \"password\" is not known"},
+        {"redis-sentinel://:pw@s1/m?db=1", "query parameter \"db\" is not known"},
+        {"redis-sentinel://:pw@s1/m?sentinel_username=ops", "sentinel_username needs sentinel_password"},
+        {"redis-sentinel://:pw@s1/m?sentinel_password=", "sentinel_password has no value"},
+        {"redis-sentinel://:pw@s1/m?sentinel_password", "sentinel_password has no value"},
+        {"redis-sentinel://:pw@s1/m?sentinel_password=hunter2&sentinel_password=hunter2", "sentinel_password is given twice"},
+        {"redis-sentinel://:pw@s1/?sentinel_password=hunter2", "master's name"},
+        {"redis-sentinel://:pw@s1/m#x?sentinel_password=hunter2", "not allowed"},
+    };
+    for (const auto& [url, expected] : cases) {
+        try {
+            (void)parse_url(url);
+            FAIL("accepted " << url);
+        } catch (const aaiti::ConfigError& e) {
+            INFO(url << " -> " << e.what());
+            CHECK(std::string(e.what()).find(expected) != std::string::npos);
+            CHECK(std::string(e.what()).find("hunter2") == std::string::npos);
+            CHECK(std::string(e.what()).find("pw") == std::string::npos);
+        }
+    }
+}
+
 TEST_CASE("bad redis-sentinel URLs are configuration errors naming the problem, never the password", "[redis][sentinel]") {
     const std::pair<const char*, const char*> cases[] = {
         {"redis-sentinel://:pw@s1:26379", "master's name"},
@@ -114,7 +177,8 @@ TEST_CASE("bad redis-sentinel URLs are configuration errors naming the problem, 
         {"redis-sentinel://:pw@s1:99999/m", "sentinel port \"99999\""},
         {"redis-sentinel://:pw@s1/m/x", "database \"x\""},
         {"redis-sentinel://:pw@s1/m/1/extra", "path after the database"},
-        {"redis-sentinel://:pw@s1/m?x=1", "not allowed"},
+        {"redis-sentinel://:pw@s1/m#x", "not allowed"},
+        {"redis-sentinel://:pw@s1/m?x=1", "query parameter \"x\" is not known"},
         {"redis-cluster://:pw@h1/m", "Redis Cluster is not supported"},
     };
     for (const auto& [url, expected] : cases) {
