@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "common/error.h"
+#include "common/secrets.h"
 
 namespace aaiti::redis {
 namespace {
@@ -80,11 +81,19 @@ struct CommandArgv {
     std::vector<std::size_t> lengths;
 };
 
-// AUTH as the URL says (Redis 6 ACL user, or the password alone); empty when it names no password.
-std::vector<std::string> auth_command(const Address& address) {
-    if (address.password.empty()) return {};
-    if (address.username.empty()) return {"AUTH", address.password};
-    return {"AUTH", address.username, address.password};
+// AUTH with a Redis 6 ACL user, or the password alone; empty when there is no password.
+std::vector<std::string> auth_command(const std::string& username, const std::string& password) {
+    if (password.empty()) return {};
+    if (username.empty()) return {"AUTH", password};
+    return {"AUTH", username, password};
+}
+
+// AUTH for the data nodes, as the URL's userinfo says.
+std::vector<std::string> auth_command(const Address& address) { return auth_command(address.username, address.password); }
+
+// AUTH for the sentinels, as the URL's ?sentinel_password= / &sentinel_username= say.
+std::vector<std::string> sentinel_auth_command(const Address& address) {
+    return auth_command(address.sentinel_username, address.sentinel_password);
 }
 
 }  // namespace
@@ -314,32 +323,77 @@ std::optional<Reply> lookup_command(redisContext* c, const std::vector<std::stri
     return convert(reply.get());
 }
 
-// The sentinel's answer to get-master-addr-by-name, or nullopt with `error` saying why not.
-std::optional<HostPort> ask_sentinel(const HostPort& sentinel, const std::string& master_name, std::chrono::milliseconds timeout,
-                                     std::string& error) {
-    const ContextPtr c = connect_for_lookup(sentinel, timeout, error);
-    if (!c) return std::nullopt;
-    const auto reply = lookup_command(c.get(), {"SENTINEL", "get-master-addr-by-name", master_name}, error);
-    if (!reply) return std::nullopt;
-    if (reply->is_error()) {
-        error = "SENTINEL get-master-addr-by-name failed: " + reply->text;
+// `text` with every occurrence of `secret` masked. Redis 6+ never echoes a password, but a server
+// without AUTH (a sentinel older than 5.0.1) answers "unknown command `AUTH`, with args beginning
+// with: `<the password>`".
+std::string without_secret(std::string text, const std::string& secret) {
+    for (auto at = text.find(secret); !secret.empty() && at != std::string::npos; at = text.find(secret, at + k_mask.size()))
+        text.replace(at, secret.size(), k_mask);
+    return text;
+}
+
+// Sends `auth` (an AUTH command); false and `error` = "AUTH failed: <Redis's answer>" when refused.
+bool authenticate(redisContext* c, const std::vector<std::string>& auth, std::string& error) {
+    std::string why;
+    const auto reply = lookup_command(c, auth, why);
+    if (reply && !reply->is_error()) return true;
+    error = "AUTH failed: " + without_secret(reply ? reply->text : why, auth.back());
+    return false;
+}
+
+bool is_noauth_error(const Reply& reply) { return reply.is_error() && reply.text.rfind("NOAUTH", 0) == 0; }
+
+// The sentinel's raw answer to get-master-addr-by-name, authenticating as the URL allows: with
+// ?sentinel_password= first; without it, only after a NOAUTH answer and with the data nodes'
+// credentials (sentinels often share them), then asking once more. Nullopt and `error` when the
+// connection breaks or AUTH is refused.
+std::optional<Reply> ask_master_addr(redisContext* c, const Address& address, std::string& error) {
+    const std::vector<std::string> ask{"SENTINEL", "get-master-addr-by-name", address.master_name};
+    if (const auto auth = sentinel_auth_command(address); !auth.empty() && !authenticate(c, auth, error)) return std::nullopt;
+    auto reply = lookup_command(c, ask, error);
+    if (!reply || !is_noauth_error(*reply) || !address.sentinel_password.empty()) return reply;
+    if (address.password.empty()) {
+        error = "requires a password (NOAUTH); give it as ?sentinel_password=";
         return std::nullopt;
     }
-    if (reply->type == Reply::Type::nil) {
+    if (!authenticate(c, auth_command(address), error)) {
+        error = "requires a password (NOAUTH) and refused the URL's: " + error + "; give the sentinel's as ?sentinel_password=";
+        return std::nullopt;
+    }
+    return lookup_command(c, ask, error);
+}
+
+// The master's host and port in a get-master-addr-by-name reply, or nullopt with `error` saying why not.
+std::optional<HostPort> master_in_reply(const Reply& reply, const std::string& master_name, std::string& error) {
+    if (reply.is_error()) {
+        error = "SENTINEL get-master-addr-by-name failed: " + reply.text;
+        return std::nullopt;
+    }
+    if (reply.type == Reply::Type::nil) {
         error = "knows no master named \"" + master_name + "\"";
         return std::nullopt;
     }
     unsigned port = 0;
-    if (reply->type == Reply::Type::array && reply->elements.size() == 2) {
-        const std::string& p = reply->elements[1].text;
+    if (reply.type == Reply::Type::array && reply.elements.size() == 2) {
+        const std::string& p = reply.elements[1].text;
         const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
         if (ec != std::errc() || end != p.data() + p.size()) port = 0;
     }
-    if (port == 0 || port > 65535 || reply->elements[0].text.empty()) {
+    if (port == 0 || port > 65535 || reply.elements[0].text.empty()) {
         error = "answered something that is not a host and port";
         return std::nullopt;
     }
-    return HostPort{reply->elements[0].text, static_cast<std::uint16_t>(port)};
+    return HostPort{reply.elements[0].text, static_cast<std::uint16_t>(port)};
+}
+
+// The sentinel's answer to get-master-addr-by-name, or nullopt with `error` saying why not.
+std::optional<HostPort> ask_sentinel(const HostPort& sentinel, const Address& address, std::chrono::milliseconds timeout,
+                                     std::string& error) {
+    const ContextPtr c = connect_for_lookup(sentinel, timeout, error);
+    if (!c) return std::nullopt;
+    const auto reply = ask_master_addr(c.get(), address, error);
+    if (!reply) return std::nullopt;
+    return master_in_reply(*reply, address.master_name, error);
 }
 
 // True when `node` accepts our credentials and says ROLE master; else `error` says why not.
@@ -351,12 +405,9 @@ bool confirm_master(const HostPort& node, const Address& address, std::chrono::m
         error = where + ": " + why;
         return false;
     }
-    if (const auto auth_arguments = auth_command(address); !auth_arguments.empty()) {
-        const auto auth = lookup_command(c.get(), auth_arguments, why);
-        if (!auth || auth->is_error()) {
-            error = where + ": AUTH failed: " + (auth ? auth->text : why);
-            return false;
-        }
+    if (const auto auth = auth_command(address); !auth.empty() && !authenticate(c.get(), auth, why)) {
+        error = where + ": " + why;
+        return false;
     }
     const auto role = lookup_command(c.get(), {"ROLE"}, why);
     if (!role || role->is_error()) {
@@ -378,7 +429,7 @@ Address resolve_master(const Address& address, std::chrono::milliseconds timeout
     std::string failures;
     for (const auto& sentinel : address.sentinels) {
         std::string error;
-        if (const auto answer = ask_sentinel(sentinel, address.master_name, timeout_each, error)) {
+        if (const auto answer = ask_sentinel(sentinel, address, timeout_each, error)) {
             if (confirm_master(*answer, address, timeout_each, error)) {
                 Address resolved = address;
                 resolved.host = answer->host;

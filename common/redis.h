@@ -49,7 +49,9 @@ std::string describe(const Address& address);
 
 // Sentinel discovery, shared by Client and the gateway's non-blocking link (which calls it on a
 // background thread). For an address without sentinels: returns it unchanged. Otherwise asks each
-// sentinel in turn `SENTINEL get-master-addr-by-name <master_name>`, connects to the answer,
+// sentinel in turn `SENTINEL get-master-addr-by-name <master_name>` (after AUTH with the sentinel
+// credentials if the URL has them; on NOAUTH without them, after AUTH with the data nodes' ones),
+// connects to the answer,
 // authenticates as the URL says and confirms with ROLE that it is a master (a stale sentinel may name
 // a demoted node); the first confirmed answer wins. Returns `address` with host/port set to that
 // master. Blocks up to `timeout_each` per connection/command (at most two connections per sentinel).

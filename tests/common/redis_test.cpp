@@ -248,6 +248,89 @@ TEST_CASE("the client reconnects to the promoted replica when the master is kill
     CHECK(group.cli(group.first_replica_port(), {"GET", "aaiti:test:k"}) == "2");
 }
 
+namespace {
+
+// resolve_master's UnavailableError text for `url`; fails the test if it resolves.
+std::string resolve_error(const std::string& url) {
+    try {
+        (void)resolve_master(parse_url(url));
+    } catch (const aaiti::UnavailableError& e) {
+        return e.what();
+    }
+    FAIL("resolved " << url);
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("a sentinel with its own password is asked after AUTH with ?sentinel_password=", "[redis][sentinel]") {
+    aaiti::test::RedisSentinelGroup group("aaiti-sentinel-auth", "data-pw", "sentinel-pw");
+    const std::string url = group.url(1);
+
+    // (a) The sentinel's password as a query parameter (also with the ACL user "default").
+    for (const std::string query : {"?sentinel_password=sentinel-pw", "?sentinel_username=default&sentinel_password=sentinel%2Dpw"}) {
+        INFO(query);
+        const auto resolved = resolve_master(parse_url(url + query));
+        CHECK(resolved.port == group.first_master_port());
+        Client client(parse_url(url + query));
+        CHECK(client.command({"SET", "aaiti:test:sentinel-auth", "yes"}).text == "OK");
+        CHECK(group.cli(group.first_master_port(), {"-n", "1", "GET", "aaiti:test:sentinel-auth"}) == "yes");
+    }
+
+    // (c) A wrong sentinel password: UnavailableError saying AUTH failed, naming neither password.
+    const std::string wrong = resolve_error(url + "?sentinel_password=not-the-sentinel-pw");
+    CHECK(wrong.find("sentinel 127.0.0.1:" + std::to_string(group.sentinel_port()) + ": AUTH failed: WRONGPASS") != std::string::npos);
+    Client client(parse_url(url + "?sentinel_password=not-the-sentinel-pw"), std::chrono::milliseconds(300));
+    CHECK_FALSE(client.ping());
+
+    // No sentinel password: the URL's data password is tried on NOAUTH and refused; the error says so.
+    const std::string refused = resolve_error(url);
+    CHECK(refused.find("requires a password (NOAUTH) and refused the URL's: AUTH failed: WRONGPASS") != std::string::npos);
+    CHECK(refused.find("?sentinel_password=") != std::string::npos);
+    // No password at all in the URL: nothing to try.
+    const std::string bare = resolve_error("redis-sentinel://127.0.0.1:" + std::to_string(group.sentinel_port()) + "/" + group.master_name());
+    CHECK(bare.find(": requires a password (NOAUTH); give it as ?sentinel_password=") != std::string::npos);
+
+    for (const std::string& what : {wrong, refused, bare}) {
+        INFO(what);
+        CHECK(what.find("-pw") == std::string::npos);  // no password, right or wrong
+    }
+}
+
+TEST_CASE("a sentinel sharing the data nodes' password is asked after AUTH with the URL's password", "[redis][sentinel]") {
+    // (b) The Bitnami chart's default: one password for the data nodes and the sentinels, given once.
+    aaiti::test::RedisSentinelGroup group("aaiti-sentinel-shared", "shared-pw", "shared-pw");
+    const int dead = aaiti::test::free_loopback_port();
+    const auto address = parse_url(group.url(0, {dead}));
+    CHECK(address.sentinel_password.empty());
+    CHECK(resolve_master(address).port == group.first_master_port());
+    Client client(address);
+    CHECK(client.command({"SET", "aaiti:test:shared", "1"}).text == "OK");
+    CHECK(client.endpoint().find("shared-pw") == std::string::npos);
+
+    // It follows a failover as without a sentinel password.
+    const int new_master = group.failover();
+    group.demote_first_master();
+    CHECK(client.command({"SET", "aaiti:test:shared", "2"}).text == "OK");
+    CHECK(group.cli(new_master, {"GET", "aaiti:test:shared"}) == "2");
+}
+
+TEST_CASE("a server that echoes the AUTH arguments back never gets the sentinel password into the error", "[redis][sentinel]") {
+    // A sentinel older than 5.0.1 has no AUTH and answers "unknown command 'AUTH', with args beginning
+    // with: '<password>'"; a Redis with AUTH renamed away answers the same.
+    const int port = aaiti::test::free_loopback_port();
+    aaiti::test::ChildProcess server({"redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--rename-command", "AUTH", ""});
+    REQUIRE(aaiti::test::wait_for_loopback_port(port));
+    const std::string base = "redis-sentinel://127.0.0.1:" + std::to_string(port) + "/m";
+    for (const std::string query : {"?sentinel_password=hunter2", "?sentinel_username=ops&sentinel_password=hunter2"}) {
+        const std::string what = resolve_error(base + query);
+        INFO(what);
+        CHECK(what.find("AUTH failed: ERR unknown command") != std::string::npos);
+        CHECK(what.find("hunter2") == std::string::npos);
+    }
+}
+
 TEST_CASE("no sentinel reachable, or none knowing the master: UnavailableError saying so for each", "[redis][sentinel]") {
     const int dead = aaiti::test::free_loopback_port();
     try {
