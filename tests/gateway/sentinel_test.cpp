@@ -1,7 +1,7 @@
 // The Redis rate limiter behind Sentinel: a master, a replica and one sentinel of our own
 // (tests/support/redis_sentinel.h). The gateway finds the master through the sentinel, and after a
 // failover (the old master demoted under its connection, or killed) goes on counting in Redis on the
-// new master, not in the in-process fallback.
+// new master, not in the in-process fallback. A sentinel with a password of its own is asked after AUTH.
 #include <catch2/catch.hpp>
 
 #include "tests/gateway/gateway_test_support.h"
@@ -102,4 +102,13 @@ TEST_CASE("the gateway's limiter falls back locally while a killed master is rep
     }, std::chrono::seconds(15)));
     CHECK(local_decisions(gw.port()) >= 1);
     check_counting_in_redis(gw, group, group.first_replica_port());
+}
+
+TEST_CASE("the gateway's limiter finds the Redis master through a sentinel that requires its own password", "[sentinel]") {
+    aaiti::test::RedisSentinelGroup group("aaiti-gw-auth", "gw-data-pw", "gw-sentinel-pw");
+    TestUpstream svc("svc");
+    Gateway gw(sentinel_gateway_options(svc, group.url() + "?sentinel_password=gw-sentinel-pw"));
+    gw.start();
+    check_counting_in_redis(gw, group, group.first_master_port());
+    CHECK(local_decisions(gw.port()) == 0);
 }
