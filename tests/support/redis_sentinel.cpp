@@ -16,9 +16,12 @@ std::string trim(std::string text) {
     return text;
 }
 
-std::vector<std::string> data_node_argv(int port, const std::string& password) {
+// --dir: a replica stores the RDB a full sync sends it (after a failover too), even with --save '';
+// without it, dump.rdb lands in whatever directory the test runs in.
+std::vector<std::string> data_node_argv(int port, const std::string& password, const TempDir& dir) {
     std::vector<std::string> argv{"redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1", "--save", "",
-                                  "--appendonly", "no"};
+                                  "--appendonly", "no", "--dir", dir.path().string(),
+                                  "--dbfilename", "dump-" + std::to_string(port) + ".rdb"};
     if (!password.empty()) {
         for (const char* option : {"--requirepass", "--masterauth"}) {
             argv.push_back(option);
@@ -36,11 +39,11 @@ RedisSentinelGroup::RedisSentinelGroup(std::string master_name, std::string pass
       sentinel_password_(std::move(sentinel_password)),
       dir_("aaiti-sentinel") {
     data_ports_[0] = free_loopback_port();
-    processes_.push_back(std::make_unique<ChildProcess>(data_node_argv(data_ports_[0], password_)));
+    processes_.push_back(std::make_unique<ChildProcess>(data_node_argv(data_ports_[0], password_, dir_)));
     if (!wait_for_loopback_port(data_ports_[0])) throw std::runtime_error("redis master did not start: " + processes_[0]->err());
 
     data_ports_[1] = free_loopback_port();
-    auto replica = data_node_argv(data_ports_[1], password_);
+    auto replica = data_node_argv(data_ports_[1], password_, dir_);
     replica.insert(replica.end(), {"--replicaof", "127.0.0.1", std::to_string(data_ports_[0])});
     processes_.push_back(std::make_unique<ChildProcess>(replica));
     if (!wait_for_loopback_port(data_ports_[1])) throw std::runtime_error("redis replica did not start: " + processes_[1]->err());
