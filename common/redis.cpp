@@ -96,10 +96,6 @@ std::vector<std::string> sentinel_auth_command(const Address& address) {
     return auth_command(address.sentinel_username, address.sentinel_password);
 }
 
-}  // namespace
-
-namespace {
-
 constexpr std::uint16_t k_default_port = 6379;
 constexpr std::uint16_t k_default_sentinel_port = 26379;
 

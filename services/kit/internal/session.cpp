@@ -207,10 +207,6 @@ private:
                     req->route = core_.fallback_route;
                     route_id = ServerCore::k_fallback_route_id;
                     route_label = core_.fallback_route;
-                    if (endpoint->dispatch == Dispatch::inline_io)
-                        res = call_handler(options_, *endpoint, *req);
-                    else
-                        res = co_await hand_off(*endpoint, req);
                     break;
                 }
                 res = kit_error(options_, 404, "not_found", "no route for " + req->method + " " + req->path, req->request_id);
@@ -223,11 +219,13 @@ private:
             case Router::Outcome::found:
                 req->route = *match.route;
                 req->params = std::move(match.params);
-                if (endpoint->dispatch == Dispatch::inline_io)
-                    res = call_handler(options_, *endpoint, *req);
-                else
-                    res = co_await hand_off(*endpoint, req);
                 break;
+        }
+        if (endpoint) {  // a route's handler, or the fallback, answers
+            if (endpoint->dispatch == Dispatch::inline_io)
+                res = call_handler(options_, *endpoint, *req);
+            else
+                res = co_await hand_off(*endpoint, req);
         }
 
         // A streamed body not read to its end leaves its rest on the connection: close after the
@@ -453,8 +451,8 @@ private:
     };
 
     // A handler that does not run inline: on the worker pool, or asynchronously. Not a coroutine (no
-    // frame of its own per request): it hands serve_request the operation to await. The callers
-    // choose between it and call_handler with if/else: `inline ? call_handler(..) : co_await
+    // frame of its own per request): it hands serve_request the operation to await. serve_request
+    // chooses between it and call_handler with if/else: `inline ? call_handler(..) : co_await
     // hand_off(..)` compiled by GCC 12 never resumed (the worker-pool 503 test hung).
     IoTask<Response> hand_off(const Endpoint& endpoint, std::shared_ptr<Request> req) {
         if (endpoint.dispatch == Dispatch::worker_pool) return run_on_pool(endpoint, std::move(req));
