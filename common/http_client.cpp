@@ -82,6 +82,7 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     curl_easy_setopt(easy, CURLOPT_USERAGENT, "aaiti/0.1");
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_PROXY, request.direct ? "" : nullptr);  // "": no proxy; null: the environment's
+    curl_easy_setopt(easy, CURLOPT_INTERFACE, request.source_address.empty() ? nullptr : request.source_address.c_str());
 
     if (request.method == "HEAD") {
         curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);

@@ -22,6 +22,9 @@ struct HttpRequest {
     // Never through a proxy, whatever http_proxy/HTTP_PROXY/ALL_PROXY say: a probe of a service on
     // our own network must reach the service, not a proxy that happens to be in the environment.
     bool direct = false;
+    // The local address to connect from (an IP literal); empty: the system's choice. Tests speak as
+    // several clients from 127.0.0.2, 127.0.0.3, ... (all loopback on Linux).
+    std::string source_address;
 };
 
 struct HttpResponse {

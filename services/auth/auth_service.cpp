@@ -22,6 +22,7 @@ int serve(const ServeOptions& options) {
     server_options.host = address.host;
     server_options.port = address.port;
     server_options.threads = options.threads;
+    kit::apply_client_config(config, server_options);
     // Every route is a blocking one (database, argon2id). Enough workers to keep the connection pool
     // busy, and a queue deep enough for a gateway's burst of 1000+ concurrent users: a request that
     // waits its turn beats a 503 that the gateway counts against the upstream.

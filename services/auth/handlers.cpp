@@ -44,27 +44,6 @@ std::string lower_ascii(std::string s) {
     return s;
 }
 
-// The client's address without the port. Behind the gateway (a loopback peer that sends
-// X-Forwarded-For) the last hop the gateway appended is the client; from anyone else the header is
-// ignored, so a remote caller cannot pick the IP its failed logins are counted against.
-std::string client_ip(const Request& r) {
-    std::string ip = r.remote_address;
-    if (!ip.empty() && ip.front() == '[') {
-        ip = ip.substr(1, ip.find(']') - 1);
-    } else if (const auto colon = ip.rfind(':'); colon != std::string::npos) {
-        ip.resize(colon);
-    }
-    const bool loopback = ip.rfind("127.", 0) == 0 || ip == "::1";
-    const auto forwarded = r.header("X-Forwarded-For");
-    if (loopback && !forwarded.empty()) {
-        auto last = forwarded.substr(forwarded.rfind(',') == std::string_view::npos ? 0 : forwarded.rfind(',') + 1);
-        while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
-        while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
-        if (!last.empty() && last.size() <= 64) return std::string(last);
-    }
-    return ip;
-}
-
 bool valid_username(const std::string& u) {
     if (u.size() < 3 || u.size() > 32) return false;
     return std::all_of(u.begin(), u.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; });
@@ -131,7 +110,7 @@ struct AuthService::Impl {
         e.event = std::move(event);
         e.user_id = user_id;
         e.username = username;
-        e.ip = client_ip(r);
+        e.ip = r.client_address;
         e.request_id = r.request_id;
         e.detail = std::move(detail);
         store->add_audit(e);
@@ -259,7 +238,7 @@ struct AuthService::Impl {
         if ((by_username ? username.value : email.value).size() > 254 || password.value.size() > 1024)
             return error(r, 400, "validation_error", "username/email (254) or password (1024 bytes) too long");
         const std::string identifier = lower_ascii(by_username ? username.value : email.value);
-        const std::string ip = client_ip(r);
+        const std::string ip = r.client_address;
         const std::int64_t now = jwt::unix_now();
 
         // Usernames cannot contain '@': a "username" that does is an e-mail (the Node app accepted both).

@@ -81,6 +81,10 @@ struct Gateway::Impl {
     void forward(std::shared_ptr<ProxyCall> call);
     void finish(ProxyCall& call, kit::Response res);
     kit::Response error(const ProxyCall& call, int status, std::string_view code, std::string_view message);
+    kit::Response forbidden_status_page(const kit::Request& r) const {
+        return kit::error_response(403, "forbidden", r.path + " is served only to METRICS_ALLOW (" + options.server.metrics_allow.text() + ")",
+                                   r.request_id);
+    }
 };
 
 Gateway::Impl::Impl(GatewayOptions o)
@@ -109,8 +113,13 @@ Gateway::Impl::Impl(GatewayOptions o)
     // Bodies are forwarded as they arrive: the gateway never holds a whole upload.
     server.fallback_async(
         "proxy", [this](const kit::Request& r, kit::Responder d) { handle(r, std::move(d)); }, kit::RequestBody::streamed);
-    server.get("/services", [this](const kit::Request&) { return kit::Response::json(200, services_json(table, options.balance)); });
-    server.get("/health/services", [this](const kit::Request&) {
+    // The upstreams' addresses and health are the operator's, as the counters on /metrics are.
+    server.get("/services", [this](const kit::Request& r) {
+        if (!options.server.metrics_allow.contains(r.client_address)) return forbidden_status_page(r);
+        return kit::Response::json(200, services_json(table, options.balance));
+    });
+    server.get("/health/services", [this](const kit::Request& r) {
+        if (!options.server.metrics_allow.contains(r.client_address)) return forbidden_status_page(r);
         auto page = health_services_json(table);
         return kit::Response::json(page.all_routes_served ? 200 : 503, std::move(page.body));
     });
@@ -213,7 +222,7 @@ void Gateway::Impl::handle(const kit::Request& req, kit::Responder done) {
         forward(std::move(call));
         return;
     }
-    RateQuery q{client_ip(req.remote_address), call->user_id, claims.sid};
+    RateQuery q{req.client_address, call->user_id, claims.sid};
     limiter->check(q, [this, call](RateDecision d) { after_rate_limit(call, d); });
 }
 

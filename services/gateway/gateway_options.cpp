@@ -136,6 +136,7 @@ GatewayOptions options_from_config(const Config& config) {
     o.rate_limit_window = config.get_duration("RATE_LIMIT_WINDOW");
     o.rate_limit_max = config.get_int("RATE_LIMIT_MAX");
     o.jaeger_endpoint = config.get_or("JAEGER_ENDPOINT", "");
+    kit::apply_client_config(config, o.server);
     return o;
 }
 

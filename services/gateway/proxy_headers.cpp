@@ -1,5 +1,6 @@
 #include "services/gateway/proxy_headers.h"
 
+#include "common/client_address.h"
 #include "services/kit/headers.h"
 
 namespace aaiti::gateway {
@@ -75,15 +76,6 @@ bool is_kit_response_field(std::string_view name) noexcept {
     }
 }
 
-std::string_view client_ip(std::string_view remote) noexcept {
-    if (!remote.empty() && remote.front() == '[') {
-        auto close = remote.find(']');
-        return close == std::string_view::npos ? remote : remote.substr(1, close - 1);
-    }
-    auto colon = remote.rfind(':');
-    return colon == std::string_view::npos ? remote : remote.substr(0, colon);
-}
-
 std::string build_upstream_head(const kit::Request& req, const ForwardContext& ctx) {
     // One allocation: the client's fields plus room for the fixed text and the fields set here.
     std::size_t size = 320 + req.method.size() + req.target.size() + req.request_id.size() + ctx.upstream_host.size() +
@@ -112,7 +104,7 @@ std::string build_upstream_head(const kit::Request& req, const ForwardContext& c
             if (!connection.empty()) connection += ',';
             connection += h.value;
         }
-    std::string_view forwarded_for;
+    std::string forwarded_for;
     bool have_host = false;
     for (const auto& h : req.headers) {
         const std::string_view name = h.name;
@@ -124,7 +116,12 @@ std::string build_upstream_head(const kit::Request& req, const ForwardContext& c
             kit::iequals(name, "x-forwarded-proto"))
             continue;
         if (kit::iequals(name, "x-forwarded-for")) {
-            if (forwarded_for.empty()) forwarded_for = h.value;  // the first; appended to below
+            // Passed on (and appended to below) only from a trusted proxy: from anyone else it is a
+            // claim the next hop must not read as ours.
+            if (req.peer_is_trusted_proxy) {
+                if (!forwarded_for.empty()) forwarded_for += ", ";
+                forwarded_for += h.value;
+            }
             continue;
         }
         if (kit::iequals(name, "host")) have_host = true;
@@ -132,7 +129,7 @@ std::string build_upstream_head(const kit::Request& req, const ForwardContext& c
     }
     if (!have_host) append_field(out, "Host", ctx.upstream_host);
 
-    const std::string_view ip = client_ip(req.remote_address);
+    const std::string_view ip = net::host_of_endpoint(req.remote_address);
     out.append("X-Forwarded-For: ");
     if (!forwarded_for.empty()) {
         out.append(forwarded_for);

@@ -26,7 +26,4 @@ struct ForwardContext {
 // line; the body (req.body) follows as is, framed by Content-Length.
 std::string build_upstream_head(const kit::Request& req, const ForwardContext& ctx);
 
-// The client's address without the port: "10.0.0.7" from "10.0.0.7:5123", "::1" from "[::1]:5123".
-std::string_view client_ip(std::string_view remote_address) noexcept;
-
 }  // namespace aaiti::gateway

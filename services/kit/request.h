@@ -40,6 +40,11 @@ struct Request {
     std::string parent_span_id;  // the caller's span, empty when the trace started here
     std::string trace_flags;     // W3C trace-flags (2 hex), the caller's or "01"
     std::string remote_address;  // "ip:port" of the peer
+    // The client's IP address (no port): the peer's, or, when the peer is one of
+    // ServerOptions::trusted_proxies, the one X-Forwarded-For names past the trusted hops
+    // (common/client_address.h). Rate limits, lockouts and audit records use this one.
+    std::string client_address;
+    bool peer_is_trusted_proxy = false;  // its X-Forwarded-For was believed (and may be passed on)
 
     // The first value of a header (case-insensitive name), or empty.
     std::string_view header(std::string_view name) const noexcept { return headers.get(name); }

@@ -2,9 +2,16 @@
 
 #include <charconv>
 
+#include "common/config.h"
 #include "common/error.h"
 
 namespace aaiti::kit {
+
+void apply_client_config(const Config& config, ServerOptions& options) {
+    options.trusted_proxies = net::NetworkList::parse(config.get_or("TRUSTED_PROXIES", ""), "TRUSTED_PROXIES");
+    options.metrics_allow = net::NetworkList::parse(config.get_or("METRICS_ALLOW", ServerOptions::k_default_metrics_allow),
+                                                    "METRICS_ALLOW");
+}
 
 ListenAddress parse_listen_address(std::string_view text) {
     auto fail = [&]() -> ListenAddress {

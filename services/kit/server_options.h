@@ -6,6 +6,12 @@
 #include <string>
 #include <string_view>
 
+#include "common/client_address.h"
+
+namespace aaiti {
+class Config;
+}
+
 namespace aaiti::kit {
 
 struct ServerOptions {
@@ -33,6 +39,14 @@ struct ServerOptions {
     std::size_t worker_queue_capacity = 256;  // waiting blocking requests; beyond: 503 + Retry-After
     unsigned retry_after_seconds = 1;       // Retry-After on 503s
 
+    // Peers whose X-Forwarded-For is believed (TRUSTED_PROXIES): a load balancer in front of the
+    // gateway, the gateway in front of a service. Empty: nobody's; the peer is the client.
+    net::NetworkList trusted_proxies;
+    // Clients (by Request::client_address) that may read /metrics (METRICS_ALLOW); others get 403.
+    // A service behind a proxy must not hand its counters to whoever reaches the proxy.
+    static constexpr std::string_view k_default_metrics_allow = "127.0.0.0/8,::1";
+    net::NetworkList metrics_allow = net::NetworkList::parse(k_default_metrics_allow, "METRICS_ALLOW");
+
     bool access_log = true;  // one JSON line per request (info level); switch off only for benchmarks
     bool builtin_routes = true;  // GET /health, /ready, /metrics
 };
@@ -45,6 +59,10 @@ struct ListenAddress {
 // "127.0.0.1:3000", "[::1]:8080", ":3000" (host 0.0.0.0), "3000" (host 127.0.0.1).
 // Throws ConfigError naming the text and the accepted forms.
 ListenAddress parse_listen_address(std::string_view text);
+
+// TRUSTED_PROXIES and METRICS_ALLOW from the configuration into `options`; throws ConfigError naming
+// the key and the entry that is not an address or network.
+void apply_client_config(const Config& config, ServerOptions& options);
 
 // Throws ConfigError when an option is out of range (zero limits, zero timeouts...).
 void validate(const ServerOptions& options);

@@ -382,9 +382,9 @@ TEST_CASE("one client address failing on many accounts is locked out by IP, othe
     const auto kind = any_backend();
     INFO("backend " << to_string(kind));
     Backend backend(kind);
-    AuthProcess auth(service_env(backend, {{"AUTH_LOCKOUT_MAX_FAILURES", "2"}}));  // 8 per IP
+    // The test speaks as the gateway: a trusted proxy whose last X-Forwarded-For entry is the client.
+    AuthProcess auth(service_env(backend, {{"AUTH_LOCKOUT_MAX_FAILURES", "2"}, {"TRUSTED_PROXIES", "127.0.0.1"}}));  // 8 per IP
     register_user(auth, "ivan", k_password);
-    // Behind the gateway (a loopback peer) the client is the last X-Forwarded-For entry.
     const HttpHeaders attacker = {{"X-Forwarded-For", "198.51.100.1, 203.0.113.7"}};
     const HttpHeaders someone_else = {{"X-Forwarded-For", "203.0.113.8"}};
     for (int i = 0; i < 8; ++i) {

@@ -6,49 +6,11 @@
 
 #include "common/http_client.h"
 #include "tests/auth/auth_client.h"
+#include "tests/auth/edge_processes.h"
 #include "tests/support/network.h"
 
 namespace aaiti::test::auth {
 namespace {
-
-class GatewayProcess {
-public:
-    GatewayProcess(const std::string& auth_url, std::vector<std::pair<std::string, std::string>> env) {
-        port_ = free_loopback_port();
-        ProcessOptions options;
-        options.env = std::move(env);
-        options.inherit_environment = false;
-        child_ = std::make_unique<ChildProcess>(
-            std::vector<std::string>{binary_path("aaiti-gateway"), "--listen", "127.0.0.1:" + std::to_string(port_),
-                                     "--threads", "2", "--route", "/api/auth=" + auth_url, "--health-interval", "250ms"},
-            options);
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-        for (;;) {
-            if (!child_->running()) FAIL("aaiti-gateway exited at start:\n" << child_->err());
-            try {
-                if (http_.get(base_url() + "/health/services").status == 200) break;
-            } catch (const std::exception&) {
-            }
-            if (std::chrono::steady_clock::now() > deadline) FAIL("aaiti-gateway never became ready:\n" << child_->err());
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-    }
-
-    Reply call(const std::string& method, const std::string& path, const std::string& body = {},
-               const std::string& token = {}) {
-        return json_request(http_, base_url(), method, path, body, token);
-    }
-    Reply call(const std::string& method, const std::string& path, const nlohmann::json& body,
-               const std::string& token = {}) {
-        return call(method, path, body.dump(), token);
-    }
-    std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
-private:
-    int port_ = 0;
-    std::unique_ptr<ChildProcess> child_;
-    HttpClient http_;
-};
 
 std::string error_code(const Reply& r) { return r.body.is_object() ? r.body["error"].value("code", "") : ""; }
 

@@ -127,8 +127,6 @@ TEST_CASE("hop-by-hop fields, including those named in Connection, are recognise
                           "Referrer-Policy", "X-Content-Type-Options"})
         CHECK(is_kit_response_field(f));
     for (const char* f : {"Cache-Control", "Set-Cookie", "Dates", "X-Request-Ix", "Location"}) CHECK_FALSE(is_kit_response_field(f));
-    CHECK(client_ip("10.0.0.7:5123") == "10.0.0.7");
-    CHECK(client_ip("[::1]:5123") == "::1");
 }
 
 #include "tests/support/process.h"

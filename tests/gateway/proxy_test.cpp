@@ -82,7 +82,8 @@ TEST_CASE("hop-by-hop headers are removed both ways; X-Forwarded-*, X-Request-Id
     // The client's own Connection fields are not passed on either: upstream connections are the
     // gateway's to manage.
     CHECK(e.count("header:connection") == 0);
-    CHECK(e["header:x-forwarded-for"] == "203.0.113.9, 127.0.0.1");
+    // The client is no trusted proxy: its own X-Forwarded-For is a claim, replaced by its address.
+    CHECK(e["header:x-forwarded-for"] == "127.0.0.1");
     CHECK(e["header:x-forwarded-proto"] == "http");
     CHECK(e["header:x-request-id"] == "req-gw-1");
     // The upstream's parent span is the gateway's span, which the gateway reports to the client.
@@ -95,6 +96,30 @@ TEST_CASE("hop-by-hop headers are removed both ways; X-Forwarded-*, X-Request-Id
     CHECK_FALSE(r.has_header("Keep-Alive"));
     CHECK_FALSE(r.has_header("Proxy-Authenticate"));
     CHECK(r.header("X-End-To-End") == "kept");
+}
+
+TEST_CASE("X-Forwarded-For from a trusted proxy is passed on with the proxy's address appended") {
+    TestUpstream up("a");
+    GatewayOptions options = test_gateway_options({route("/api/svc", {&up})});
+    options.server.trusted_proxies = aaiti::net::NetworkList::parse("127.0.0.1", "TRUSTED_PROXIES");
+    Gateway gw(options);
+    gw.start();
+    auto r = http(gw.port(), "GET", "/api/svc/echo", {{"X-Forwarded-For", "198.51.100.1"}, {"X-Forwarded-For", "203.0.113.9"}});
+    REQUIRE(r.status == 200);
+    CHECK(parse_echo(r.body)["header:x-forwarded-for"] == "198.51.100.1, 203.0.113.9, 127.0.0.1");
+}
+
+TEST_CASE("the gateway's status pages answer only METRICS_ALLOW, judged by the client behind a trusted proxy") {
+    TestUpstream up("a");
+    GatewayOptions options = test_gateway_options({route("/api/svc", {&up})});
+    options.server.trusted_proxies = aaiti::net::NetworkList::parse("127.0.0.1", "TRUSTED_PROXIES");
+    Gateway gw(options);
+    gw.start();
+    for (const char* page : {"/services", "/health/services", "/metrics"}) {
+        INFO(page);
+        CHECK(http(gw.port(), "GET", page).status == 200);
+        CHECK(http(gw.port(), "GET", page, {{"X-Forwarded-For", "203.0.113.9"}}).status == 403);
+    }
 }
 
 TEST_CASE("keep-alive clients get many answers on one connection and upstream connections are reused") {

@@ -21,7 +21,37 @@ std::string_view DateCache::now() {
     return text_;
 }
 
-void apply_request_context(Request& req) {
+namespace {
+
+// Every X-Forwarded-For field counts, in order (a proxy may add its own field instead of appending).
+// Only asked when the peer is trusted; one field, the common case, is returned without a copy.
+std::string_view forwarded_for(const Headers& headers, std::string& joined) {
+    const std::string* first = nullptr;
+    for (const auto& h : headers) {
+        if (h.name.size() != 15 || !iequals(h.name, "x-forwarded-for")) continue;
+        if (!first) {
+            first = &h.value;
+            continue;
+        }
+        if (joined.empty()) joined = *first;
+        joined += ',';
+        joined += h.value;
+    }
+    if (!joined.empty()) return joined;
+    return first ? std::string_view(*first) : std::string_view();
+}
+
+}  // namespace
+
+void apply_request_context(Request& req, std::string_view peer_ip, const net::NetworkList& trusted_proxies) {
+    req.peer_is_trusted_proxy = !trusted_proxies.empty() && trusted_proxies.contains(peer_ip);
+    if (!req.peer_is_trusted_proxy) {
+        req.client_address.assign(peer_ip);
+    } else {
+        std::string joined;
+        req.client_address.assign(net::client_address(peer_ip, forwarded_for(req.headers, joined), trusted_proxies));
+    }
+
     // Written into the request's own strings: a reused Request keeps their storage.
     const std::string* id = req.headers.find("x-request-id");
     if (id && is_valid_request_id(*id))

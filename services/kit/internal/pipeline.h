@@ -38,7 +38,8 @@ struct ThreadState {
 
 // Sets request_id (a valid incoming X-Request-Id, else a new one) and the trace fields (the
 // caller's trace from a valid traceparent with a new span, else a new trace).
-void apply_request_context(Request& req);
+// Also sets client_address from `peer_ip` and X-Forwarded-For as `trusted_proxies` allow.
+void apply_request_context(Request& req, std::string_view peer_ip, const net::NetworkList& trusted_proxies);
 
 struct ResponseContext {
     unsigned version = 11;

@@ -112,7 +112,8 @@ public:
           // Bodies go into the parser's string, so the buffer only ever holds a header section and
           // a read chunk: bounded by header_limit plus one chunk.
           buffer_(options_.header_limit + 2 * k_read_chunk),
-          remote_(endpoint_text(socket_)) {
+          remote_(endpoint_text(socket_)),
+          peer_ip_(net::host_of_endpoint(remote_)) {
         registration_ = thread_.sessions.insert(thread_.sessions.end(), this);
         core_.open_connections.fetch_add(1, std::memory_order_relaxed);
         core_.http_metrics.connections_open.inc();
@@ -333,7 +334,7 @@ private:
         req.path.assign(req.target, path_start, q == std::string::npos ? std::string::npos : q - path_start);
         if (req.path.empty()) req.path = "/";
         if (q != std::string::npos) req.query.assign(req.target, q + 1);
-        apply_request_context(req);
+        apply_request_context(req, peer_ip_, options_.trusted_proxies);
     }
 
     // Whether the body is worth streaming: it exists and has not all arrived with the header (a
@@ -595,6 +596,7 @@ private:
         Request req;
         req.version = 11;
         req.remote_address = remote_;
+        req.client_address = peer_ip_;
         if (parser_->is_header_done()) {
             const Request& parsed = parser_->request();
             req.method = parsed.method;
@@ -698,6 +700,7 @@ private:
     std::uint64_t generation_ = 0;  // counts requests: a stale body source is refused
     std::string head_;  // response head, reused across requests
     std::string remote_;
+    std::string peer_ip_;  // remote_ without the port
     std::shared_ptr<Request> request_;  // reused across keep-alive requests (see reusable_request)
     std::list<Session*>::iterator registration_;
 
