@@ -190,6 +190,12 @@ void Gateway::Impl::handle(const kit::Request& req, kit::Responder done) {
     call->req = &req;
     call->done = std::move(done);
     if (spans) call->started_unix_ns = unix_ns_now();
+    // Before anything else of the request is used: which of two credentials would count is up to
+    // whoever reads them (we the first, an upstream maybe the last), so neither does.
+    if (has_repeated_authorization(req.headers)) {
+        call->done(error(*call, 400, "bad_request", "the request carries more than one Authorization header; send one"));
+        return;
+    }
     const NormalizedPath normalized = normalize_path(req.path, call->path_storage);
     if (normalized.problem != PathProblem::none) {
         call->done(error(*call, 400, "bad_request", describe(normalized.problem)));

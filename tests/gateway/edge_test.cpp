@@ -186,6 +186,27 @@ TEST_CASE("encoded '/', backslash and NUL, a raw backslash and malformed escapes
     }
 }
 
+TEST_CASE("a request with two Authorization headers is refused 400 at the edge, on public and protected routes") {
+    TestUpstream svc("svc"), auth("auth");
+    Gateway gw(public_and_private_options(svc, auth));
+    gw.start();
+    const std::string good = "Bearer " + token("42");
+    const std::string other = "Bearer " + token("7");
+    for (const char* target : {"/api/priv/x", "/api/pub/x"}) {
+        INFO(target);
+        for (const auto& pair : {std::pair{good, other}, std::pair{good, std::string("Basic dXNlcjpwYXNz")}, std::pair{good, good}}) {
+            auto r = http(gw.port(), "GET", target, {{"Authorization", pair.first}, {"authorization", pair.second}});
+            CHECK(r.status == 400);
+            CHECK(r.body.find(R"("code":"bad_request")") != std::string::npos);
+            CHECK(r.body.find("Authorization") != std::string::npos);
+            CHECK(r.header("X-Upstream").empty());
+        }
+        CHECK(http(gw.port(), "GET", target, {{"Authorization", good}}).status == 200);  // one is fine
+    }
+    auto m = http(svc.port(), "GET", "/metrics").body;
+    CHECK(metric_value(m, "http_requests_total{method=\"GET\",route=\"any\",status=\"200\"}") == 2);
+}
+
 TEST_CASE("a token whose session is revoked in Redis is refused with 401 [pg]", "[pg]") {
     const auto& servers = aaiti::test::test_servers();
     TestUpstream svc("svc"), auth("auth");
