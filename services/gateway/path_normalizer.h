@@ -22,6 +22,7 @@ enum class PathProblem {
     encoded_backslash,  // %5C: a separator on some upstreams
     encoded_nul,        // %00: cuts the path short in C-string upstreams
     backslash,          // a raw '\': a separator on some upstreams
+    dot_segment_parameters,  // "..;x" or ".;x": '..' or '.' to servlet containers (Tomcat, Jetty)
 };
 
 struct NormalizedPath {

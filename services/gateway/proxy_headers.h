@@ -21,6 +21,7 @@ struct ForwardContext {
     std::string_view user_id;        // empty: anonymous (public route)
     std::string_view user_role;
     std::string_view path;           // the normalised path (path_normalizer.h) sent upstream; empty: req.path
+                                     // (a view of req.path itself: the client's target is sent as is)
 };
 
 // The request line and header section sent upstream (HTTP/1.1, keep-alive), ending with the blank

@@ -165,14 +165,14 @@ TEST_CASE("dot segments in every spelling are resolved before routing: the prote
     CHECK(http(gw.port(), "POST", "/api/auth/login/../../priv/x", {}, "{}").status == 401);
 }
 
-TEST_CASE("encoded '/', backslash and NUL, a raw backslash and malformed escapes in a path are refused 400") {
+TEST_CASE("encoded '/', backslash and NUL, a raw backslash, '..;' and malformed escapes in a path are refused 400") {
     TestUpstream svc("svc"), auth("auth");
     Gateway gw(public_and_private_options(svc, auth));
     gw.start();
     const std::string bearer = "Bearer " + token("42");
-    for (const char* target : {"/api/pub/..%2fpriv/secret", "/api/pub/..%2Fpriv/secret", "/api/priv%2Fsecret", "/api/pub/..%5cpriv",
-                               "/api/pub/..%5Cpriv", "/api/pub/x%00.json", "/api/pub\\..\\priv\\secret", "/api/pub/%zz",
-                               "/api/pub/%2"}) {
+    for (const char* target : {"/api/pub/..%2fpriv/secret", "/api/pub/..%2Fpriv/secret", "/api/priv%2Fsecret",
+                               "/api/pub/..%5cpriv", "/api/pub/..%5Cpriv", "/api/pub/x%00.json", "/api/pub/..;/priv/secret",
+                               "/api/pub\\..\\priv\\secret", "/api/pub/%zz", "/api/pub/%2"}) {
         INFO(target);
         for (bool with_token : {false, true}) {
             auto r = http(gw.port(), "GET", target,

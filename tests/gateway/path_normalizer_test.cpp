@@ -84,13 +84,18 @@ TEST_CASE("mixed spellings come out as one path") {
     CHECK(normalized("/api/pub/..%2e/x") == "/api/pub/.../x");  // "..." is a name, not a dot segment
 }
 
-TEST_CASE("encoded '/', backslash and NUL, a raw backslash and malformed escapes are refused") {
+TEST_CASE("encoded '/', backslash and NUL, a raw backslash, '..;' and malformed escapes are refused") {
     CHECK(problem_of("/api/pub/..%2fpriv/secret") == PathProblem::encoded_slash);
     CHECK(problem_of("/api/pub/%2F") == PathProblem::encoded_slash);
     CHECK(problem_of("/api/pub/..%5cpriv") == PathProblem::encoded_backslash);
     CHECK(problem_of("/api/pub/%5C") == PathProblem::encoded_backslash);
     CHECK(problem_of("/api/pub/x%00.json") == PathProblem::encoded_nul);
     CHECK(problem_of("/api/pub\\..\\priv") == PathProblem::backslash);
+    CHECK(problem_of("/api/pub/..;/priv/secret") == PathProblem::dot_segment_parameters);
+    CHECK(problem_of("/api/pub/..;jsessionid=x/priv") == PathProblem::dot_segment_parameters);
+    CHECK(problem_of("/api/pub/%2e%2e;/priv") == PathProblem::dot_segment_parameters);
+    CHECK(problem_of("/api/pub/.;/x") == PathProblem::dot_segment_parameters);
+    CHECK(normalized("/api/pub/x;v=1/y") == "/api/pub/x;v=1/y");  // parameters on a name are the upstream's
     CHECK(problem_of("/api/pub/%zz") == PathProblem::malformed_escape);
     CHECK(problem_of("/api/pub/%2") == PathProblem::malformed_escape);
     CHECK(problem_of("/api/pub/%") == PathProblem::malformed_escape);
