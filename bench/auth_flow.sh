@@ -53,7 +53,7 @@ redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >/dev/null &
 pids+=($!)
 
-export WRITE_DB_URL=$db_url JWT_SECRET=bench-secret-$RANDOM$RANDOM REDIS_URL=redis://127.0.0.1:$redis_port
+export WRITE_DB_URL=$db_url JWT_SECRET=bench-secret-not-for-production-$RANDOM$RANDOM$RANDOM REDIS_URL=redis://127.0.0.1:$redis_port
 export AUTH_PASSWORD_COST=$cost RATE_LIMIT_MAX=1000000000 DB_POOL_MAX=20 LOG_LEVEL=warn
 auth_port=$(free_port); gateway_port=$(free_port)
 "$auth_bin" --listen "127.0.0.1:$auth_port" --threads "$threads" 2>"$work/auth.log" &

@@ -188,8 +188,44 @@ KeySet::KeySet(std::string current_secret, const std::vector<std::string>& previ
     }
 }
 
+void check_secret_strength(std::string_view secret, std::string_view key) {
+    const std::string k(key);
+    const std::string fix =
+        "; use at least " + std::to_string(k_min_secret_bytes) +
+        " random bytes, e.g. `openssl rand -hex 32` (`aaitictl up` writes one to secrets/jwt_secret when that file is missing)";
+    if (secret.empty()) throw ConfigError(k + " is empty" + fix);
+    std::string lower(secret);
+    for (char& c : lower)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    // Values copied from examples and templates: equal to one, or containing a "change me" marker.
+    static constexpr std::string_view k_placeholders[] = {
+        "your-super-secret-jwt-key-change-in-production", "changeme", "change-me", "change_me", "secret",
+        "jwt-secret", "jwt_secret", "jwtsecret", "your-secret-key", "your_secret_key", "your-256-bit-secret",
+        "supersecret", "super-secret", "mysecret", "my-secret", "password", "default", "example", "placeholder", "test"};
+    static constexpr std::string_view k_markers[] = {"change-in-production", "change_in_production", "changeme", "change-me",
+                                                     "change_me", "replace-me", "replace_me", "replaceme", "your-super-secret"};
+    bool placeholder = false;
+    for (auto p : k_placeholders) placeholder = placeholder || lower == p;
+    for (auto m : k_markers) placeholder = placeholder || lower.find(m) != std::string::npos;
+    if (placeholder) throw ConfigError(k + " is a placeholder value from an example, not a secret" + fix);
+    if (secret.size() < k_min_secret_bytes)
+        throw ConfigError(k + " is " + std::to_string(secret.size()) + " bytes long, too short to sign tokens" + fix);
+    std::array<bool, 256> seen{};
+    int distinct = 0;
+    for (unsigned char c : secret)
+        if (!seen[c]) {
+            seen[c] = true;
+            ++distinct;
+        }
+    if (distinct < 8) throw ConfigError(k + " is a repeated pattern (fewer than 8 distinct characters), not a random secret" + fix);
+}
+
 KeySet KeySet::from_config(std::string_view current_secret, std::string_view previous_secrets_csv) {
-    return KeySet(std::string(current_secret), split_csv(previous_secrets_csv));
+    check_secret_strength(current_secret, "JWT_SECRET");
+    std::vector<std::string> previous = split_csv(previous_secrets_csv);
+    for (std::size_t i = 0; i < previous.size(); ++i)
+        check_secret_strength(previous[i], "JWT_PREVIOUS_SECRETS entry " + std::to_string(i + 1));
+    return KeySet(std::string(current_secret), previous);
 }
 
 const SigningKey* KeySet::find(std::string_view kid) const {

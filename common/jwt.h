@@ -8,6 +8,7 @@
 // Claims the project uses: sub (user id), username, role, jti (token id), sid (session = refresh
 // family id: logout revokes it), typ ("access" or "refresh"), iat, exp. Anything else in a token is
 // ignored. Verification checks alg == HS256, the kid, the signature (constant time), exp and iat.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,11 +25,23 @@ struct SigningKey {
 // kid for a secret: lowercase hex of the first 8 bytes of SHA-256(secret).
 std::string key_id_for(std::string_view secret);
 
+// The shortest secret a service accepts from its configuration: an HMAC-SHA256 key should carry 256
+// bits, and a guessed or brute-forced secret forges every token.
+inline constexpr std::size_t k_min_secret_bytes = 32;
+
+// Throws ConfigError naming `key` ("JWT_SECRET", "JWT_PREVIOUS_SECRETS entry 2") and the fix when
+// `secret` must not sign or verify tokens: empty, shorter than k_min_secret_bytes, a known placeholder
+// (the seed's "your-super-secret-jwt-key-change-in-production", "changeme", "secret", ...), or a
+// repeated pattern (fewer than 8 distinct bytes). Never says what the secret is.
+void check_secret_strength(std::string_view secret, std::string_view key);
+
 class KeySet {
 public:
     // `current` signs; `previous` only verify. Throws ConfigError when current is empty.
     KeySet(std::string current_secret, const std::vector<std::string>& previous_secrets = {});
-    // From JWT_SECRET and JWT_PREVIOUS_SECRETS (comma-separated; blanks ignored).
+    // From JWT_SECRET and JWT_PREVIOUS_SECRETS (comma-separated; blanks ignored): the one place both
+    // aaiti-auth and aaiti-gateway load their keys, so each secret is checked here
+    // (check_secret_strength) and a weak one stops the service at start-up with exit 78.
     static KeySet from_config(std::string_view current_secret, std::string_view previous_secrets_csv);
 
     const SigningKey& signing_key() const { return keys_.front(); }

@@ -11,6 +11,13 @@ bool is_public_request(std::string_view method, std::string_view path) noexcept 
            path == "/api/auth/verify";
 }
 
+bool has_repeated_authorization(const kit::Headers& headers) noexcept {
+    int seen = 0;
+    for (const auto& h : headers)
+        if (h.name.size() == 13 && kit::iequals(h.name, "authorization") && ++seen > 1) return true;
+    return false;
+}
+
 AuthOutcome authenticate(const kit::Request& request, const jwt::KeySet& keys, std::int64_t now) {
     AuthOutcome out;
     std::string_view header = request.header("authorization");

@@ -13,6 +13,10 @@ namespace aaiti::gateway {
 // (/health, /health/services, /services and /metrics are the gateway's own routes and never proxied.)
 bool is_public_request(std::string_view method, std::string_view path) noexcept;
 
+// Whether the request carries more than one Authorization field: such a request is refused 400 before
+// anything else of it is used (the gateway would check the first, an upstream might read the last).
+bool has_repeated_authorization(const kit::Headers& headers) noexcept;
+
 struct AuthOutcome {
     bool ok = false;
     std::string code;     // "missing_token", "invalid_token", "token_expired" when !ok

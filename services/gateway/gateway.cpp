@@ -8,6 +8,7 @@
 #include "common/metrics.h"
 #include "services/gateway/edge_auth.h"
 #include "services/gateway/health_checker.h"
+#include "services/gateway/path_normalizer.h"
 #include "services/gateway/proxy_headers.h"
 #include "services/gateway/rate_limiter.h"
 #include "services/gateway/route_table.h"
@@ -37,6 +38,8 @@ struct ProxyCall {
     const kit::Request* req = nullptr;  // valid until `done` is called
     kit::Responder done;
     const Route* route = nullptr;
+    std::string_view path;      // normalised: routed, checked and forwarded (req->path or path_storage)
+    std::string path_storage;   // only when normalising changed the path
     std::string user_id, user_role;
     kit::Headers rate_headers;  // RateLimit-* for the answer
     Upstream* first_tried = nullptr;
@@ -182,7 +185,7 @@ void Gateway::Impl::finish(ProxyCall& call, kit::Response res) {
         span.start_unix_ns = call.started_unix_ns;
         span.end_unix_ns = unix_ns_now();
         span.method = req.method;
-        span.path = req.path;
+        span.path = call.path;
         span.route = call.route->prefix;
         if (call.last_tried) span.upstream = call.last_tried->address().url;
         span.status = res.status;
@@ -196,14 +199,26 @@ void Gateway::Impl::handle(const kit::Request& req, kit::Responder done) {
     call->req = &req;
     call->done = std::move(done);
     if (spans) call->started_unix_ns = unix_ns_now();
-    call->route = table.match(req.path);
+    // Before anything else of the request is used: which of two credentials would count is up to
+    // whoever reads them (we the first, an upstream maybe the last), so neither does.
+    if (has_repeated_authorization(req.headers)) {
+        call->done(error(*call, 400, "bad_request", "the request carries more than one Authorization header; send one"));
+        return;
+    }
+    const NormalizedPath normalized = normalize_path(req.path, call->path_storage);
+    if (normalized.problem != PathProblem::none) {
+        call->done(error(*call, 400, "bad_request", describe(normalized.problem)));
+        return;
+    }
+    call->path = normalized.path;
+    call->route = table.match(call->path);
     if (!call->route) {
-        call->done(error(*call, 404, "not_found", "no route for " + req.method + " " + req.path));
+        call->done(error(*call, 404, "not_found", "no route for " + req.method + " " + std::string(call->path)));
         return;
     }
     std::string_view session;
     jwt::Claims claims;
-    if (keys && !call->route->public_access && !is_public_request(req.method, req.path)) {
+    if (keys && !call->route->public_access && !is_public_request(req.method, call->path)) {
         AuthOutcome auth = authenticate(req, *keys, jwt::unix_now());
         if (!auth.ok) {
             auth_rejected->with({auth.code}).inc();
@@ -271,7 +286,7 @@ void Gateway::Impl::forward(std::shared_ptr<ProxyCall> call) {
     u->begin_request();
     const kit::Request& req = *call->req;
     UpstreamClient::Outgoing out;
-    out.head = build_upstream_head(req, {u->address().url.substr(7), call->user_id, call->user_role});
+    out.head = build_upstream_head(req, {u->address().url.substr(7), call->user_id, call->user_role, call->path});
     out.body = req.body;
     out.body_stream = req.body_stream;
     out.head_request = req.method == "HEAD";

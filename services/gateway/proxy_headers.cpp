@@ -85,15 +85,16 @@ std::string build_upstream_head(const kit::Request& req, const ForwardContext& c
     out.reserve(size);
     out.append(req.method);
     out.push_back(' ');
-    // An absolute-form target ("GET http://host/x") goes upstream in origin form.
-    if (!req.target.empty() && req.target.front() == '/') {
+    // The path as normalised; one it left alone (normalize_path then returns req.path itself) is the
+    // client's target, sent as is. An absolute-form target ("GET http://host/x") goes upstream in
+    // origin form. The query is the client's, byte for byte.
+    const bool as_sent = ctx.path.empty() || ctx.path.data() == req.path.data();
+    const std::string_view path = as_sent ? std::string_view(req.path) : ctx.path;
+    if (as_sent && !req.target.empty() && req.target.front() == '/') {
         out.append(req.target);
     } else {
-        out.append(req.path);
-        if (!req.query.empty()) {
-            out.push_back('?');
-            out.append(req.query);
-        }
+        out.append(path);
+        if (const auto q = req.target.find('?'); q != std::string::npos) out.append(req.target, q);
     }
     out.append(" HTTP/1.1\r\n");
 

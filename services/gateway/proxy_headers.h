@@ -20,10 +20,13 @@ struct ForwardContext {
     std::string_view upstream_host;  // "127.0.0.1:3002", the Host when the client sent none
     std::string_view user_id;        // empty: anonymous (public route)
     std::string_view user_role;
+    std::string_view path;           // the normalised path (path_normalizer.h) sent upstream; empty: req.path
+                                     // (a view of req.path itself: the client's target is sent as is)
 };
 
 // The request line and header section sent upstream (HTTP/1.1, keep-alive), ending with the blank
-// line; the body (req.body) follows as is, framed by Content-Length.
+// line; the body (req.body) follows as is, framed by Content-Length. The target is `ctx.path` and the
+// client's query exactly as sent.
 std::string build_upstream_head(const kit::Request& req, const ForwardContext& ctx);
 
 }  // namespace aaiti::gateway

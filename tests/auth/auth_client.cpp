@@ -73,7 +73,7 @@ void Backend::exec(const std::string& sql) const {
 std::vector<std::pair<std::string, std::string>> service_env(const Backend& backend,
                                                              std::vector<std::pair<std::string, std::string>> extra) {
     std::vector<std::pair<std::string, std::string>> env = {
-        {"JWT_SECRET", "test-secret-0123456789abcdef"},
+        {"JWT_SECRET", "test-secret-0123456789abcdef0123456789"},
         {"AUTH_PASSWORD_COST", "min"},
         {"REDIS_URL", test_servers().redis_url},
         {"LOG_LEVEL", "warn"},

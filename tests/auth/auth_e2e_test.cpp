@@ -296,7 +296,7 @@ TEST_CASE("aaiti-auth refuses to start without JWT_SECRET (78), without its data
     CHECK(r.err.find("JWT_SECRET") != std::string::npos);
     CHECK(run_process({binary_path("aaiti-auth"), "--no-such-flag"}, options).exit_code == 64);
 
-    options.env.push_back({"JWT_SECRET", "x-secret-0123456789"});
+    options.env.push_back({"JWT_SECRET", "x-secret-0123456789abcdef0123456789"});
     SECTION("an unreachable PostgreSQL is exit 69, its password masked") {
         options.env.push_back(
             {"WRITE_DB_URL", "postgresql://app:hunter2@127.0.0.1:" + std::to_string(free_loopback_port()) + "/x"});
@@ -313,6 +313,27 @@ TEST_CASE("aaiti-auth refuses to start without JWT_SECRET (78), without its data
         CHECK(bad.err.find("SQLITE_DB_PATH") != std::string::npos);
     }
     CHECK(run_process({binary_path("aaiti-auth"), "--help"}, options).exit_code == 0);
+}
+
+TEST_CASE("aaiti-auth refuses a short or placeholder JWT_SECRET, or JWT_PREVIOUS_SECRETS entry, at start-up (78)", "[e2e]") {
+    Backend backend(BackendKind::sqlite);
+    const std::string good = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    const std::vector<std::pair<std::vector<std::pair<std::string, std::string>>, std::string>> cases = {
+        {{{"JWT_SECRET", "abcde"}}, "JWT_SECRET is 5 bytes long"},
+        {{{"JWT_SECRET", "your-super-secret-jwt-key-change-in-production"}}, "JWT_SECRET is a placeholder"},
+        {{{"JWT_SECRET", good}, {"JWT_PREVIOUS_SECRETS", "changeme"}}, "JWT_PREVIOUS_SECRETS entry 1 is a placeholder"},
+    };
+    for (const auto& [extra, says] : cases) {
+        INFO(says);
+        ProcessOptions options;
+        options.inherit_environment = false;
+        options.env = service_env(backend, extra);
+        const auto r = run_process({binary_path("aaiti-auth"), "--listen", "127.0.0.1:0"}, options);
+        CHECK(r.exit_code == 78);
+        CHECK(r.err.find(says) != std::string::npos);
+        CHECK(r.err.find("openssl rand -hex 32") != std::string::npos);
+        CHECK(r.err.find("your-super-secret") == std::string::npos);  // the value is never echoed
+    }
 }
 
 TEST_CASE("on PostgreSQL with READ_DB_URL on the streaming replica, reads come from the replica", "[e2e]") {
@@ -403,19 +424,19 @@ TEST_CASE("rotating JWT_SECRET keeps sessions: tokens signed with a previous sec
     Backend backend(BackendKind::sqlite);
     std::string token, refresh;
     {
-        AuthProcess auth(service_env(backend, {{"JWT_SECRET", "old-secret-0123456789"}}));
+        AuthProcess auth(service_env(backend, {{"JWT_SECRET", "old-secret-0123456789abcdef0123456789"}}));
         register_user(auth, "judy", k_password);
         const auto session = login(auth, "judy", k_password);
         token = session["token"];
         refresh = session["refreshToken"];
     }
-    AuthProcess auth(service_env(backend, {{"JWT_SECRET", "new-secret-0123456789"}, {"JWT_PREVIOUS_SECRETS", "old-secret-0123456789"}}));
+    AuthProcess auth(service_env(backend, {{"JWT_SECRET", "new-secret-0123456789abcdef0123456789"}, {"JWT_PREVIOUS_SECRETS", "old-secret-0123456789abcdef0123456789"}}));
     CHECK(auth.call("GET", "/api/auth/profile", std::nullopt, token).status == 200);
     const auto rotated = auth.call("POST", "/api/auth/refresh", json{{"refreshToken", refresh}});
     REQUIRE(rotated.status == 200);
     CHECK(auth.call("GET", "/api/auth/profile", std::nullopt, rotated.body["token"]).status == 200);
 
-    AuthProcess forgotten(service_env(backend, {{"JWT_SECRET", "new-secret-0123456789"}}));
+    AuthProcess forgotten(service_env(backend, {{"JWT_SECRET", "new-secret-0123456789abcdef0123456789"}}));
     CHECK(forgotten.call("GET", "/api/auth/profile", std::nullopt, token).status == 401);
 }
 

@@ -122,18 +122,55 @@ TEST_CASE("tampering, the wrong key, expiry and alg tricks are refused", "[jwt]"
 
 TEST_CASE("rotation: tokens signed with a previous secret still verify, new ones use the current kid", "[jwt]") {
     const auto now = unix_now();
-    const KeySet old_keys("first-secret");
+    const std::string first = "first-secret-0123456789abcdef0123456789";
+    const std::string second = "second-secret-0123456789abcdef0123456789";
+    const KeySet old_keys(first);
     const auto old_token = sign(sample_claims(now), old_keys.signing_key());
 
-    const auto rotated = KeySet::from_config("second-secret", " first-secret , ,");
+    const auto rotated = KeySet::from_config(second, " " + first + " , ,");
     CHECK(verify(old_token, rotated, now).ok());
     const auto new_token = sign(sample_claims(now), rotated.signing_key());
-    CHECK(rotated.signing_key().kid == key_id_for("second-secret"));
+    CHECK(rotated.signing_key().kid == key_id_for(second));
     CHECK(verify(new_token, rotated, now).ok());
     CHECK(verify(new_token, old_keys, now).status == VerifyStatus::unknown_key);
 
-    const KeySet retired("second-secret");  // the old secret dropped from the list
+    const KeySet retired(second);  // the old secret dropped from the list
     CHECK(verify(old_token, retired, now).status == VerifyStatus::unknown_key);
+}
+
+TEST_CASE("secrets from the configuration: short ones, placeholders and repeated patterns are refused, naming the key", "[jwt]") {
+    const std::string good = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";  // 32 bytes, as `openssl rand -hex 16` gives
+    CHECK_NOTHROW(KeySet::from_config(good, ""));
+    CHECK_NOTHROW(KeySet::from_config(good, "9a8b7c6d5e4f30211203f4e5d6c7b8a9, " + good));
+    struct Case {
+        std::string current, previous, says;
+    };
+    const std::vector<Case> cases = {
+        {"", "", "JWT_SECRET is empty"},
+        {"abcde", "", "JWT_SECRET is 5 bytes long"},
+        {std::string(31, 'x'), "", "JWT_SECRET is 31 bytes long"},
+        {"your-super-secret-jwt-key-change-in-production", "", "JWT_SECRET is a placeholder"},
+        {"YOUR-SUPER-SECRET-JWT-KEY-CHANGE-IN-PRODUCTION", "", "JWT_SECRET is a placeholder"},
+        {"changeme", "", "JWT_SECRET is a placeholder"},
+        {"secret", "", "JWT_SECRET is a placeholder"},
+        {"please-changeme-0123456789abcdef0123456789", "", "JWT_SECRET is a placeholder"},
+        {std::string(64, 'a'), "", "JWT_SECRET is a repeated pattern"},
+        {"abababababababababababababababab", "", "JWT_SECRET is a repeated pattern"},
+        {good, "short", "JWT_PREVIOUS_SECRETS entry 1 is 5 bytes long"},
+        {good, good + ",changeme", "JWT_PREVIOUS_SECRETS entry 2 is a placeholder"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.says);
+        try {
+            KeySet::from_config(c.current, c.previous);
+            FAIL("accepted");
+        } catch (const aaiti::ConfigError& e) {
+            const std::string message = e.what();
+            CHECK_THAT(message, Catch::StartsWith(c.says));
+            CHECK_THAT(message, Catch::Contains("openssl rand -hex 32"));
+            if (c.current.size() > 8) CHECK_THAT(message, !Catch::Contains(c.current));  // never the secret
+        }
+    }
 }
 
 TEST_CASE("an empty signing secret is a configuration error", "[jwt]") {

@@ -148,3 +148,26 @@ TEST_CASE("aaiti-gateway: --help exits 0, bad flags 64, a missing JWT_SECRET 78 
     auto bad_route = aaiti::test::run_process({bin, "--route", "/api=https://x:1"}, clean);
     CHECK(bad_route.exit_code == 78);
 }
+
+TEST_CASE("aaiti-gateway refuses a short or placeholder JWT_SECRET, or JWT_PREVIOUS_SECRETS entry, at start-up (78)") {
+    const std::string bin = aaiti::test::binary_path("aaiti-gateway");
+    const std::string good = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    const std::vector<std::pair<std::vector<std::pair<std::string, std::string>>, std::string>> cases = {
+        {{{"JWT_SECRET", "abcde"}}, "JWT_SECRET is 5 bytes long"},
+        {{{"JWT_SECRET", "your-super-secret-jwt-key-change-in-production"}}, "JWT_SECRET is a placeholder"},
+        {{{"JWT_SECRET", "secret"}}, "JWT_SECRET is a placeholder"},
+        {{{"JWT_SECRET", good}, {"JWT_PREVIOUS_SECRETS", "old-and-short"}}, "JWT_PREVIOUS_SECRETS entry 1 is 13 bytes long"},
+    };
+    for (const auto& [env, says] : cases) {
+        INFO(says);
+        aaiti::test::ProcessOptions clean;
+        clean.inherit_environment = false;
+        clean.timeout = std::chrono::seconds(20);
+        clean.env = env;
+        auto r = aaiti::test::run_process({bin, "--listen", "127.0.0.1:0"}, clean);
+        CHECK(r.exit_code == 78);
+        CHECK(r.err.find(says) != std::string::npos);
+        CHECK(r.err.find("openssl rand -hex 32") != std::string::npos);
+        CHECK(r.err.find("your-super-secret") == std::string::npos);  // the value is never echoed
+    }
+}
