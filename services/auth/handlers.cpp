@@ -177,6 +177,57 @@ struct AuthService::Impl {
         return caller;
     }
 
+    // What a password is being checked for: the audit events and the answer to a wrong one.
+    struct PasswordUse {
+        const char* failed_event;   // audited on a wrong password
+        const char* blocked_event;  // audited when the lockout refuses the attempt
+        const char* wrong_message;  // the 401's message
+        metrics::CounterFamily* results = nullptr;  // counted by result=success|failure|locked, when given
+    };
+    static std::string account_key(const User& user) { return "user:" + user.id; }
+    static constexpr const char* k_wrong_login = "invalid username/email or password";
+
+    // Every password check of the service goes through here, under the lockout of lockout.h: the attempt
+    // is reserved on `account` and the client IP before any hashing, so a locked key answers 429 +
+    // Retry-After even to the right password, and concurrent guesses get no more verdicts than the
+    // limit. `user` null means an unknown login name: the dummy hash is checked instead (the same work,
+    // no timing oracle) and the answer is the same 401. Returns the check when the password is right
+    // (the account's counter is then cleared), else the response to send.
+    std::variant<PasswordCheck, Response> check_password(const Request& r, const User* user, const std::string& account,
+                                                         const std::string& name, std::string_view password,
+                                                         const PasswordUse& use) {
+        const std::string ip = r.client_address;
+        const std::int64_t now = jwt::unix_now();
+        const auto attempt = lockout.begin(account, ip, now);
+        const std::string user_id = user ? user->id : std::string();
+        if (!attempt.allowed()) {
+            if (use.results) use.results->with({"locked"}).inc();
+            const std::string wait = std::to_string(attempt.retry_after);
+            audit(r, use.blocked_event, user_id, name, "locked out for " + wait + "s more");
+            auto res = error(r, 429, "too_many_attempts", "too many failed password attempts; try again in " + wait + " seconds");
+            res.headers.set("Retry-After", wait);
+            return res;
+        }
+        PasswordCheck check;
+        if (user)
+            check = hasher.verify(password, user->password_hash);
+        else
+            hasher.verify_dummy(password);
+        if (check.ok) {
+            lockout.succeeded(account, ip);
+            if (use.results) use.results->with({"success"}).inc();
+            return check;
+        }
+        if (use.results) use.results->with({"failure"}).inc();
+        audit(r, use.failed_event, user_id, name, user ? "wrong password" : "unknown user");
+        if (attempt.locks_account || attempt.locks_ip) {
+            const std::string scope = attempt.locks_account ? "account" : "ip";
+            lockouts.with({scope}).inc();
+            audit(r, "lockout", user_id, name, "scope=" + scope + " for " + std::to_string(settings.lockout_duration.count()) + "s");
+        }
+        return error(r, 401, "invalid_credentials", use.wrong_message);
+    }
+
     // ---- routes -------------------------------------------------------------------------------
 
     Response register_user(const Request& r) {
@@ -238,45 +289,19 @@ struct AuthService::Impl {
         if ((by_username ? username.value : email.value).size() > 254 || password.value.size() > 1024)
             return error(r, 400, "validation_error", "username/email (254) or password (1024 bytes) too long");
         const std::string identifier = lower_ascii(by_username ? username.value : email.value);
-        const std::string ip = r.client_address;
-        const std::int64_t now = jwt::unix_now();
 
         // Usernames cannot contain '@': a "username" that does is an e-mail (the Node app accepted both).
         const bool looks_like_email = identifier.find('@') != std::string::npos;
         const auto user = looks_like_email ? store->user_by_email(identifier) : store->user_by_username(identifier);
         // One counter per account whichever name it is reached by (username or e-mail); unknown names
         // get their own, so guessing at accounts that do not exist is throttled too.
-        const std::string account = user ? "user:" + user->id : "name:" + identifier;
+        const std::string account = user ? account_key(*user) : "name:" + identifier;
 
-        if (const auto wait = lockout.retry_after(account, ip, now); wait > 0) {
-            logins.with({"locked"}).inc();
-            audit(r, "login_blocked", user ? user->id : "", identifier, "locked out for " + std::to_string(wait) + "s more");
-            auto res = error(r, 429, "too_many_attempts",
-                             "too many failed logins; try again in " + std::to_string(wait) + " seconds");
-            res.headers.set("Retry-After", std::to_string(wait));
-            return res;
-        }
-
-        PasswordCheck check;
-        if (user)
-            check = hasher.verify(password.value, user->password_hash);
-        else
-            hasher.verify_dummy(password.value);  // the same work as a real check: no timing oracle
-
-        if (!check.ok) {
-            logins.with({"failure"}).inc();
-            audit(r, "login_failed", user ? user->id : "", identifier, user ? "wrong password" : "unknown user");
-            const auto locked = lockout.record_failure(account, ip, now);
-            if (locked.account || locked.ip) {
-                const std::string scope = locked.account ? "account" : "ip";
-                lockouts.with({scope}).inc();
-                audit(r, "lockout", user ? user->id : "", identifier,
-                      "scope=" + scope + " for " + std::to_string(settings.lockout_duration.count()) + "s");
-            }
-            return error(r, 401, "invalid_credentials", "invalid username/email or password");
-        }
-
-        lockout.record_success(account);
+        auto checked = check_password(r, user ? &*user : nullptr, account, identifier, password.value,
+                                      {"login_failed", "login_blocked", k_wrong_login, &logins});
+        if (auto* res = std::get_if<Response>(&checked)) return std::move(*res);
+        const auto& check = std::get<PasswordCheck>(checked);
+        const std::int64_t now = jwt::unix_now();
         if (check.needs_rehash) {
             store->set_password_hash(user->id, hasher.hash(password.value), now);
             rehashes.inc();
@@ -286,7 +311,6 @@ struct AuthService::Impl {
         const std::string refresh_jti = Uuid::random_v4().to_string();
         store->create_session(sid, user->id, refresh_jti, now, now + settings.refresh_ttl.count());
         const auto tokens = issue_tokens(*user, sid, refresh_jti, now);
-        logins.with({"success"}).inc();
         audit(r, "login_ok", user->id, user->username, "session " + sid);
         auto out = token_body("Login successful", tokens);
         out["user"] = user_json(*user);

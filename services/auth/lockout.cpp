@@ -12,18 +12,27 @@ constexpr int k_ip_factor = 4;
 Lockout::Lockout(Store& store, int max_failures, std::chrono::seconds duration)
     : store_(store), max_failures_(std::max(1, max_failures)), duration_(duration.count()) {}
 
-std::int64_t Lockout::retry_after(const std::string& account, const std::string& ip, std::int64_t now) {
-    const std::int64_t until = std::max(store_.locked_until("account", account), store_.locked_until("ip", ip));
-    return until > now ? until - now : 0;
+Lockout::Attempt Lockout::begin(const std::string& account, const std::string& ip, std::int64_t now) {
+    Attempt attempt;
+    const auto on_account = store_.reserve_attempt("account", account, max_failures_, duration_, now);
+    if (!on_account.granted) {
+        attempt.retry_after = std::max<std::int64_t>(1, on_account.locked_until - now);
+        return attempt;
+    }
+    const auto on_ip = store_.reserve_attempt("ip", ip, max_failures_ * k_ip_factor, duration_, now);
+    if (!on_ip.granted) {
+        store_.release_attempt("account", account, max_failures_);
+        attempt.retry_after = std::max<std::int64_t>(1, on_ip.locked_until - now);
+        return attempt;
+    }
+    attempt.locks_account = on_account.locked_until != 0;
+    attempt.locks_ip = on_ip.locked_until != 0;
+    return attempt;
 }
 
-Lockout::Locked Lockout::record_failure(const std::string& account, const std::string& ip, std::int64_t now) {
-    Locked locked;
-    locked.account = store_.record_failure("account", account, max_failures_, duration_, now) != 0;
-    locked.ip = store_.record_failure("ip", ip, max_failures_ * k_ip_factor, duration_, now) != 0;
-    return locked;
+void Lockout::succeeded(const std::string& account, const std::string& ip) {
+    store_.clear_failures("account", account);
+    store_.release_attempt("ip", ip, max_failures_ * k_ip_factor);
 }
-
-void Lockout::record_success(const std::string& account) { store_.clear_failures("account", account); }
 
 }  // namespace aaiti::auth

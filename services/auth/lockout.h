@@ -1,8 +1,12 @@
 #pragma once
-// Failed-login lockout per account and per client IP, kept in the store so every auth instance sees
-// the same counters. AUTH_LOCKOUT_MAX_FAILURES failures on one account (4x that from one IP) within
-// AUTH_LOCKOUT_DURATION lock it for AUTH_LOCKOUT_DURATION; logins are then answered 429 + Retry-After
-// before the password is even checked.
+// The password-attempt lockout per account and per client IP, kept in the store so every auth instance
+// sees the same counters. AUTH_LOCKOUT_MAX_FAILURES attempts that were not given back on one account
+// (4x that from one IP) within AUTH_LOCKOUT_DURATION lock it for AUTH_LOCKOUT_DURATION; every password
+// check is then answered 429 + Retry-After before the password is even looked at.
+//
+// An attempt is reserved before its password is checked and counts as a failure from then on; a right
+// password gives it back. So N concurrent wrong guesses get at most AUTH_LOCKOUT_MAX_FAILURES verdicts,
+// the rest 429, whatever the number of workers or instances.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -15,17 +19,18 @@ class Lockout {
 public:
     Lockout(Store& store, int max_failures, std::chrono::seconds duration);
 
-    // Seconds until both keys are free again; 0 when the login may proceed.
-    std::int64_t retry_after(const std::string& account, const std::string& ip, std::int64_t now);
-
-    struct Locked {
-        bool account = false;  // this failure locked the account
-        bool ip = false;       // ... or the IP
+    struct Attempt {
+        std::int64_t retry_after = 0;  // > 0: refused, the account or the IP is locked for that many seconds
+        bool locks_account = false;    // allowed, and its failure locks the account (it took the last slot)
+        bool locks_ip = false;         // ... or the IP
+        bool allowed() const { return retry_after == 0; }
     };
-    Locked record_failure(const std::string& account, const std::string& ip, std::int64_t now);
-    // A successful login clears the account's counter (not the IP's: one good password must not
-    // reset an address that is guessing at other accounts).
-    void record_success(const std::string& account);
+    // Reserves an attempt on the account and on the IP (the account first; refused by the IP, the
+    // account's reservation is given back). A failure needs nothing more: it was counted here.
+    Attempt begin(const std::string& account, const std::string& ip, std::int64_t now);
+    // The password was right: clears the account's counter and gives the IP its attempt back (not more:
+    // one good password must not reset an address that is guessing at other accounts).
+    void succeeded(const std::string& account, const std::string& ip);
 
 private:
     Store& store_;

@@ -1,5 +1,6 @@
 #include "services/auth/pg_store.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 
@@ -268,30 +269,40 @@ public:
         });
     }
 
-    std::int64_t locked_until(const std::string& scope, const std::string& key) override {
+    Reservation reserve_attempt(const std::string& scope, const std::string& key, int max, std::int64_t window,
+                                std::int64_t now) override {
         return in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
-            const auto r = exec_prepared_sql(tx, "SELECT locked_until FROM login_failures WHERE scope = $1 AND key = $2", scope, key);
-            return r.empty() ? std::int64_t{0} : r[0][0].as<std::int64_t>();
+            // One upsert: the row lock serialises concurrent attempts on a key, and the DO UPDATE's WHERE
+            // leaves a locked key alone, so a refused attempt returns no row and changes nothing.
+            const auto r = exec_prepared_sql(tx,
+                "INSERT INTO login_failures AS f (scope, key, failures, last_failure_at, locked_until) "
+                "VALUES ($1, $2, 1, $3::bigint, CASE WHEN $4::int <= 1 THEN $3::bigint + $5::bigint ELSE 0 END) "
+                "ON CONFLICT (scope, key) DO UPDATE SET "
+                "failures = CASE WHEN f.locked_until > 0 OR f.last_failure_at < $3::bigint - $5::bigint THEN 1 "
+                "ELSE f.failures + 1 END, "
+                "locked_until = CASE WHEN (CASE WHEN f.locked_until > 0 OR f.last_failure_at < $3::bigint - $5::bigint "
+                "THEN 1 ELSE f.failures + 1 END) >= $4::int THEN $3::bigint + $5::bigint ELSE 0 END, "
+                "last_failure_at = $3::bigint "
+                "WHERE f.locked_until <= $3::bigint "
+                "RETURNING locked_until",
+                scope, key, now, max, window);
+            if (!r.empty()) return Reservation{true, r[0][0].as<std::int64_t>()};
+            const auto lock = exec_prepared_sql(tx, "SELECT locked_until FROM login_failures WHERE scope = $1 AND key = $2",
+                                                scope, key);
+            // Given back in between: the key is free again, but this attempt was refused; retry at once.
+            const std::int64_t until = lock.empty() ? 0 : lock[0][0].as<std::int64_t>();
+            return Reservation{false, std::max(until, now + 1)};
         });
     }
 
-    std::int64_t record_failure(const std::string& scope, const std::string& key, int max, std::int64_t window,
-                                std::int64_t now) override {
-        return in_transaction(primary_, [&](pqxx::transaction_base& tx) {
-            // The upsert locks the row, so the follow-up UPDATE sees no concurrent change.
-            const auto r = exec_prepared_sql(tx,
-                "INSERT INTO login_failures AS f (scope, key, failures, last_failure_at, locked_until) "
-                "VALUES ($1, $2, 1, $3, 0) ON CONFLICT (scope, key) DO UPDATE SET "
-                "failures = CASE WHEN f.last_failure_at < $3 - $4 OR f.locked_until > 0 THEN 1 ELSE f.failures + 1 END, "
-                "locked_until = CASE WHEN f.locked_until > $3 THEN f.locked_until ELSE 0 END, last_failure_at = $3 "
-                "RETURNING failures, locked_until",
-                scope, key, now, window);
-            const auto failures = r[0][0].as<std::int64_t>();
-            const auto current_lock = r[0][1].as<std::int64_t>();
-            if (current_lock != 0 || failures < max) return std::int64_t{0};
-            const std::int64_t locked = now + window;
-            exec_prepared_sql(tx, "UPDATE login_failures SET locked_until = $1 WHERE scope = $2 AND key = $3", locked, scope, key);
-            return locked;
+    void release_attempt(const std::string& scope, const std::string& key, int max) override {
+        in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
+            exec_prepared_sql(tx,
+                "UPDATE login_failures SET failures = failures - 1, "
+                "locked_until = CASE WHEN failures - 1 < $3::int THEN 0 ELSE locked_until END "
+                "WHERE scope = $1 AND key = $2 AND failures > 0",
+                scope, key, max);
+            return true;
         });
     }
 

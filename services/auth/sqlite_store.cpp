@@ -3,6 +3,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 #include <system_error>
@@ -266,44 +267,50 @@ public:
         return sids;
     }
 
-    std::int64_t locked_until(const std::string& scope, const std::string& key) override {
-        std::lock_guard lock(mutex_);
-        SQLite::Statement st(db_, "SELECT locked_until FROM login_failures WHERE scope = ? AND key = ?");
-        st.bind(1, scope);
-        st.bind(2, key);
-        return st.executeStep() ? st.getColumn(0).getInt64() : 0;
-    }
-
-    std::int64_t record_failure(const std::string& scope, const std::string& key, int max, std::int64_t window,
+    Reservation reserve_attempt(const std::string& scope, const std::string& key, int max, std::int64_t window,
                                 std::int64_t now) override {
         std::lock_guard lock(mutex_);
-        ImmediateTransaction tx(db_);
+        // The same single upsert as on PostgreSQL (atomic on its own, also against another process on
+        // the file): the DO UPDATE's WHERE leaves a locked key alone, so a refused attempt returns no row.
         SQLite::Statement up(db_,
                              "INSERT INTO login_failures (scope, key, failures, last_failure_at, locked_until) "
-                             "VALUES (?1, ?2, 1, ?3, 0) ON CONFLICT (scope, key) DO UPDATE SET "
-                             "failures = CASE WHEN login_failures.last_failure_at < ?3 - ?4 "
-                             "OR login_failures.locked_until > 0 THEN 1 ELSE login_failures.failures + 1 END, "
-                             "locked_until = CASE WHEN login_failures.locked_until > ?3 THEN login_failures.locked_until "
-                             "ELSE 0 END, last_failure_at = ?3 RETURNING failures, locked_until");
+                             "VALUES (?1, ?2, 1, ?3, CASE WHEN ?4 <= 1 THEN ?3 + ?5 ELSE 0 END) "
+                             "ON CONFLICT (scope, key) DO UPDATE SET "
+                             "failures = CASE WHEN login_failures.locked_until > 0 "
+                             "OR login_failures.last_failure_at < ?3 - ?5 THEN 1 ELSE login_failures.failures + 1 END, "
+                             "locked_until = CASE WHEN (CASE WHEN login_failures.locked_until > 0 "
+                             "OR login_failures.last_failure_at < ?3 - ?5 THEN 1 ELSE login_failures.failures + 1 END) "
+                             ">= ?4 THEN ?3 + ?5 ELSE 0 END, "
+                             "last_failure_at = ?3 "
+                             "WHERE login_failures.locked_until <= ?3 "
+                             "RETURNING locked_until");
         up.bind(1, scope);
         up.bind(2, key);
         up.bind(3, static_cast<int64_t>(now));
-        up.bind(4, static_cast<int64_t>(window));
-        up.executeStep();
-        const auto failures = up.getColumn(0).getInt64();
-        const auto current_lock = up.getColumn(1).getInt64();
-        up.reset();
-        std::int64_t locked = 0;
-        if (current_lock == 0 && failures >= max) {
-            locked = now + window;
-            SQLite::Statement lock_it(db_, "UPDATE login_failures SET locked_until = ? WHERE scope = ? AND key = ?");
-            lock_it.bind(1, static_cast<int64_t>(locked));
-            lock_it.bind(2, scope);
-            lock_it.bind(3, key);
-            lock_it.exec();
+        up.bind(4, max);
+        up.bind(5, static_cast<int64_t>(window));
+        if (up.executeStep()) {
+            const Reservation granted{true, up.getColumn(0).getInt64()};
+            up.reset();
+            return granted;
         }
-        tx.commit();
-        return locked;
+        SQLite::Statement st(db_, "SELECT locked_until FROM login_failures WHERE scope = ? AND key = ?");
+        st.bind(1, scope);
+        st.bind(2, key);
+        const std::int64_t until = st.executeStep() ? st.getColumn(0).getInt64() : 0;
+        return Reservation{false, std::max(until, now + 1)};
+    }
+
+    void release_attempt(const std::string& scope, const std::string& key, int max) override {
+        std::lock_guard lock(mutex_);
+        SQLite::Statement st(db_,
+                             "UPDATE login_failures SET failures = failures - 1, "
+                             "locked_until = CASE WHEN failures - 1 < ? THEN 0 ELSE locked_until END "
+                             "WHERE scope = ? AND key = ? AND failures > 0");
+        st.bind(1, max);
+        st.bind(2, scope);
+        st.bind(3, key);
+        st.exec();
     }
 
     void clear_failures(const std::string& scope, const std::string& key) override {

@@ -87,12 +87,22 @@ public:
     virtual std::vector<std::string> revoke_user_sessions(const std::string& user_id, const std::string& reason,
                                                           std::int64_t now) = 0;
 
-    // Failed-login counters, keyed by (scope, key): scope "account" or "ip". A failure older than
-    // `window` seconds restarts the count; `max` failures lock the key until now + window.
-    virtual std::int64_t locked_until(const std::string& scope, const std::string& key) = 0;  // 0: never
-    // Returns the lock's end when this failure locked the key, else 0.
-    virtual std::int64_t record_failure(const std::string& scope, const std::string& key, int max,
-                                        std::int64_t window, std::int64_t now) = 0;
+    // Password-attempt counters, keyed by (scope, key): scope "account" or "ip". An attempt is counted
+    // when it is reserved, before its password is checked, so concurrent guesses cannot overtake the
+    // limit: of N simultaneous reservations at most `max` are granted.
+    struct Reservation {
+        bool granted = false;  // within the limit: check the password
+        // Refused: when the lock ends. Granted: the lock this attempt started by taking the last slot
+        // (lifted again if the attempt is given back), else 0.
+        std::int64_t locked_until = 0;
+    };
+    // One atomic step: refused while the key is locked; else the attempt is counted (a count whose last
+    // attempt is older than `window` seconds, or whose lock has ended, restarts at 1) and the `max`-th
+    // locks the key until now + window.
+    virtual Reservation reserve_attempt(const std::string& scope, const std::string& key, int max, std::int64_t window,
+                                        std::int64_t now) = 0;
+    // Gives one granted attempt back (its password was right); a count that drops below `max` is unlocked.
+    virtual void release_attempt(const std::string& scope, const std::string& key, int max) = 0;
     virtual void clear_failures(const std::string& scope, const std::string& key) = 0;
 
     virtual void add_audit(const AuditEvent& event) = 0;

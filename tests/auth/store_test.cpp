@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
 
 #include "common/uuid.h"
 #include "services/auth/store.h"
@@ -59,16 +62,25 @@ void exercise(Store& store) {
     std::sort(revoked.begin(), revoked.end());
     CHECK(revoked == std::vector<std::string>{"s-a", "s-b"});
 
-    // Lockout counters: 3 failures within the window lock; an old failure starts the count again.
-    CHECK(store.record_failure("account", "alice", 3, 100, 2000) == 0);
-    CHECK(store.record_failure("account", "alice", 3, 100, 2001) == 0);
-    CHECK(store.record_failure("account", "alice", 3, 100, 2002) == 2102);
-    CHECK(store.locked_until("account", "alice") == 2102);
-    CHECK(store.record_failure("account", "bob", 3, 100, 2000) == 0);
-    CHECK(store.record_failure("account", "bob", 3, 100, 2000 + 500) == 0);  // the first one is too old
-    CHECK(store.record_failure("account", "bob", 3, 100, 2000 + 501) == 0);
-    store.clear_failures("account", "alice");
-    CHECK(store.locked_until("account", "alice") == 0);
+    // Attempt counters: the 3rd reservation within the window is granted and locks; the 4th is refused
+    // with the lock's end; an old count starts again; a given-back attempt frees its slot and the lock.
+    using R = Store::Reservation;
+    const auto same = [](const R& a, const R& b) { return a.granted == b.granted && a.locked_until == b.locked_until; };
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2000), R{true, 0}));
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2001), R{true, 0}));
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2002), R{true, 2102}));
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2003), R{false, 2102}));
+    store.release_attempt("account", "alice", 3);  // the 3rd had the right password
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2004), R{true, 2104}));
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2005), R{false, 2104}));
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2104), R{true, 0}));  // the lock has ended
+    CHECK(same(store.reserve_attempt("account", "bob", 3, 100, 2000), R{true, 0}));
+    CHECK(same(store.reserve_attempt("account", "bob", 3, 100, 2000 + 500), R{true, 0}));  // the first one is too old
+    CHECK(same(store.reserve_attempt("account", "bob", 3, 100, 2000 + 501), R{true, 0}));
+    CHECK(same(store.reserve_attempt("ip", "bob", 1, 100, 2000), R{true, 2100}));  // scopes are separate
+    store.clear_failures("account", "bob");
+    CHECK(same(store.reserve_attempt("account", "bob", 3, 100, 2502), R{true, 0}));
+    store.release_attempt("account", "nobody", 3);  // nothing to give back: no row, no error
 
     // Profile, role, audit, delete.
     auto bob = make_user("bob");
@@ -92,6 +104,21 @@ void exercise(Store& store) {
     CHECK(store.ping());
 }
 
+// Many threads reserving on one key at once: exactly `max` are granted, whatever the interleaving.
+int granted_in_burst(Store& store, int threads, int max) {
+    std::atomic<int> granted{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i)
+        pool.emplace_back([&] {
+            while (!go) std::this_thread::yield();
+            if (store.reserve_attempt("account", "burst", max, 900, 5000).granted) ++granted;
+        });
+    go = true;
+    for (auto& t : pool) t.join();
+    return granted;
+}
+
 TEST_CASE("the SQLite store: users, sessions, lockout and audit; migrations applied once") {
     aaiti::test::TempDir dir;
     StorageSettings settings;
@@ -100,6 +127,7 @@ TEST_CASE("the SQLite store: users, sessions, lockout and audit; migrations appl
         auto store = open_store(settings);
         CHECK(store->backend() == "sqlite");
         exercise(*store);
+        CHECK(granted_in_burst(*store, 30, 5) == 5);
     }
     auto again = open_store(settings);  // a second start applies nothing and keeps the data
     CHECK(again->user_by_username("alice"));
@@ -116,6 +144,7 @@ TEST_CASE("the PostgreSQL store: users, sessions, lockout and audit; migrations 
         auto store = open_store(settings);
         CHECK(store->backend() == "postgresql");
         exercise(*store);
+        CHECK(granted_in_burst(*store, 30, 5) == 5);
     }
     auto again = open_store(settings);
     CHECK(again->user_by_username("alice"));
