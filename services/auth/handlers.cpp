@@ -437,12 +437,14 @@ struct AuthService::Impl {
             return error(r, 400, "validation_error", "currentPassword and newPassword are required strings");
         const auto user = store->user_by_id(c.sub, Read::primary);
         if (!user) return error(r, 404, "not_found", "the account no longer exists");
-        if (!hasher.verify(current.value, user->password_hash).ok) {
-            audit(r, "password_change_failed", user->id, user->username, "wrong current password");
-            return error(r, 401, "invalid_credentials", "the current password is wrong");
-        }
+        // A new password the policy refuses fails anyway: checked first, it costs no attempt.
         if (const auto why = password_policy_violation(next.value, user->username))
             return error(r, 400, "weak_password", *why);
+        // The current password is a guess like a login's: the same counter for the account (as login
+        // keys it), the same address limit, the same 429. A stolen access token is no password oracle.
+        auto checked = check_password(r, &*user, account_key(*user), user->username, current.value,
+                                      {"password_change_failed", "password_change_blocked", "the current password is wrong"});
+        if (auto* res = std::get_if<Response>(&checked)) return std::move(*res);
         const std::int64_t now = jwt::unix_now();
         store->set_password_hash(user->id, hasher.hash(next.value), now);
         const auto sids = store->revoke_user_sessions(user->id, "password_change", now);

@@ -2,7 +2,7 @@
 // The password-attempt lockout per account and per client IP, kept in the store so every auth instance
 // sees the same counters. AUTH_LOCKOUT_MAX_FAILURES attempts that were not given back on one account
 // (4x that from one IP) within AUTH_LOCKOUT_DURATION lock it for AUTH_LOCKOUT_DURATION; every password
-// check is then answered 429 + Retry-After before the password is even looked at.
+// check (login, change-password) is then answered 429 + Retry-After before the password is looked at.
 //
 // An attempt is reserved before its password is checked and counts as a failure from then on; a right
 // password gives it back. So N concurrent wrong guesses get at most AUTH_LOCKOUT_MAX_FAILURES verdicts,

@@ -1,4 +1,5 @@
-// The lockout as an attacker meets it, through the built binary on each back end: a burst of concurrent
+// The lockout as an attacker meets it, through the built binary on each back end: every password check
+// (login and change-password) counts against the same account and address, and a burst of concurrent
 // guesses gets no more verdicts than the limit.
 #include <catch2/catch.hpp>
 
@@ -61,6 +62,58 @@ TEST_CASE("30 concurrent wrong logins on one account get at most AUTH_LOCKOUT_MA
         const auto locked = auth.call("POST", "/api/auth/login", json{{"username", "olga"}, {"password", k_password}});
         CHECK(locked.status == 429);
         CHECK(std::stoi(locked.header("retry-after")) > 0);
+    }
+}
+
+TEST_CASE("change-password is under the login lockout: wrong current passwords lock the account, audited", "[e2e]") {
+    const auto kind = any_backend();
+    INFO("backend " << to_string(kind));
+    Backend backend(kind);
+    AuthProcess auth(service_env(backend, {{"AUTH_LOCKOUT_MAX_FAILURES", "3"}}));
+    register_user(auth, "pat", k_password);
+    const std::string token = login(auth, "pat", k_password)["token"];
+    const auto change = [&](const std::string& current) {
+        return auth.call("POST", "/api/auth/change-password", json{{"currentPassword", current}, {"newPassword", "new-horse-22"}},
+                         token);
+    };
+
+    SECTION("a right current password before the limit clears the count, as a login does") {
+        CHECK(change("wrong-pass-1").status == 401);
+        CHECK(change("wrong-pass-2").status == 401);
+        REQUIRE(change(k_password).status == 200);
+        CHECK(backend.query("SELECT count(*) FROM login_failures WHERE scope = 'account'") == "0");
+        for (int i = 0; i < 2; ++i)
+            CHECK(auth.call("POST", "/api/auth/login", json{{"username", "pat"}, {"password", "wrong-pass-1"}}).status == 401);
+        login(auth, "pat", "new-horse-22");
+    }
+
+    SECTION("after AUTH_LOCKOUT_MAX_FAILURES wrong guesses the right one gets 429, and so does a login") {
+        const std::string hash = backend.query("SELECT password_hash FROM users WHERE username = 'pat'");
+        for (int i = 0; i < 3; ++i) {
+            const auto wrong = change("wrong-pass-" + std::to_string(i));
+            CHECK(wrong.status == 401);
+            CHECK(wrong.body["error"]["code"] == "invalid_credentials");
+        }
+        const auto locked = change(k_password);
+        CHECK(locked.status == 429);
+        CHECK(locked.body["error"]["code"] == "too_many_attempts");
+        CHECK(std::stoi(locked.header("retry-after")) > 0);
+        CHECK(backend.query("SELECT password_hash FROM users WHERE username = 'pat'") == hash);  // unchanged
+        // One counter per account, whichever route checks the password.
+        CHECK(auth.call("POST", "/api/auth/login", json{{"username", "pat"}, {"password", k_password}}).status == 429);
+        CHECK(backend.query("SELECT count(*) FROM audit_log WHERE event = 'password_change_failed' AND ip <> ''") == "3");
+        CHECK(backend.query("SELECT count(*) FROM audit_log WHERE event = 'lockout' AND username = 'pat'") == "1");
+        CHECK(backend.query("SELECT count(*) FROM audit_log WHERE event = 'password_change_blocked'") == "1");
+        CHECK(backend.query("SELECT count(*) FROM audit_log WHERE event = 'login_blocked'") == "1");
+    }
+
+    SECTION("a concurrent burst of wrong current passwords gets at most the limit's verdicts") {
+        auto statuses = burst(auth.base_url(), "/api/auth/change-password",
+                              json{{"currentPassword", "wrong-pass-1"}, {"newPassword", "new-horse-22"}}.dump(), 12, token);
+        INFO("401: " << statuses[401] << ", 429: " << statuses[429] << ", 503: " << statuses[503]);
+        CHECK(statuses[401] <= 3);
+        CHECK(statuses[401] + statuses[429] + statuses[503] == 12);
+        if (statuses[503] == 0) CHECK(statuses[401] == 3);
     }
 }
 
