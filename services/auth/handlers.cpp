@@ -57,6 +57,18 @@ bool valid_email(const std::string& e) {
     return std::none_of(e.begin(), e.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; });
 }
 
+// The body of a route that takes one. It must be declared application/json (parameters such as
+// "; charset=utf-8" allowed, case-insensitive), else 415: text/plain, a form type or no type at all is
+// what a browser may send cross-site without a CORS preflight, so accepting them would let any page
+// post to the API. Then it must be a JSON object, else 400.
+std::variant<json, Response> json_body(const Request& r) {
+    if (!is_json_content_type(r.header("Content-Type")))
+        return error(r, 415, "unsupported_media_type", "the request body must be sent as Content-Type: application/json");
+    auto body = parse_object(r.body);
+    if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
+    return std::move(*body);
+}
+
 // Optional integer query parameter within [min, max].
 std::optional<int> int_param(const Request& r, const char* name, int fallback, int min, int max, bool& bad) {
     const auto text = r.query_param(name);
@@ -231,18 +243,19 @@ struct AuthService::Impl {
     // ---- routes -------------------------------------------------------------------------------
 
     Response register_user(const Request& r) {
-        const auto body = parse_object(r.body);
-        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
-        const auto role = string_field(*body, "role");
+        auto parsed = json_body(r);
+        if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
+        const json& body = std::get<json>(parsed);
+        const auto role = string_field(body, "role");
         if (role.state == StringField::State::wrong_type || (role.present() && role.value != "user"))
             return error(r, 403, "role_not_allowed",
                          "registration cannot choose a role; new accounts are \"user\" and an administrator assigns "
                          "roles (PATCH /api/auth/users/{id}/role)");
-        const auto username = string_field(*body, "username");
-        const auto email = string_field(*body, "email");
-        const auto password = string_field(*body, "password");
-        const auto first = string_field(*body, "firstName");
-        const auto last = string_field(*body, "lastName");
+        const auto username = string_field(body, "username");
+        const auto email = string_field(body, "email");
+        const auto password = string_field(body, "password");
+        const auto first = string_field(body, "firstName");
+        const auto last = string_field(body, "lastName");
         if (username.state != StringField::State::string || !valid_username(username.value))
             return error(r, 400, "validation_error",
                          "username is required: 3 to 32 characters of letters, digits, '_', '.' or '-'");
@@ -277,11 +290,12 @@ struct AuthService::Impl {
     }
 
     Response login(const Request& r) {
-        const auto body = parse_object(r.body);
-        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
-        const auto username = string_field(*body, "username");
-        const auto email = string_field(*body, "email");
-        const auto password = string_field(*body, "password");
+        auto parsed = json_body(r);
+        if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
+        const json& body = std::get<json>(parsed);
+        const auto username = string_field(body, "username");
+        const auto email = string_field(body, "email");
+        const auto password = string_field(body, "password");
         const bool by_username = username.state == StringField::State::string && !username.value.empty();
         if ((!by_username && (email.state != StringField::State::string || email.value.empty())) ||
             password.state != StringField::State::string)
@@ -318,9 +332,10 @@ struct AuthService::Impl {
     }
 
     Response refresh(const Request& r) {
-        const auto body = parse_object(r.body);
-        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
-        const auto token = string_field(*body, "refreshToken");
+        auto parsed = json_body(r);
+        if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
+        const json& body = std::get<json>(parsed);
+        const auto token = string_field(body, "refreshToken");
         if (token.state != StringField::State::string || token.value.empty())
             return error(r, 400, "validation_error", "refreshToken is required");
         const std::int64_t now = jwt::unix_now();
@@ -356,9 +371,10 @@ struct AuthService::Impl {
     }
 
     Response verify(const Request& r) {
-        const auto body = parse_object(r.body);
-        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
-        const auto token = string_field(*body, "token");
+        auto parsed = json_body(r);
+        if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
+        const json& body = std::get<json>(parsed);
+        const auto token = string_field(body, "token");
         if (token.state != StringField::State::string || token.value.empty())
             return error(r, 400, "validation_error", "token is required");
         auto caller = check_access_token(r, token.value);
@@ -393,20 +409,21 @@ struct AuthService::Impl {
         auto caller = authenticate(r);
         if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
         const auto& c = std::get<jwt::Claims>(caller);
-        const auto body = parse_object(r.body);
-        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
+        auto parsed = json_body(r);
+        if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
+        const json& body = std::get<json>(parsed);
         auto user = store->user_by_id(c.sub, Read::primary);
         if (!user) return error(r, 404, "not_found", "the account no longer exists");
-        const auto role = string_field(*body, "role");
+        const auto role = string_field(body, "role");
         if (role.state == StringField::State::wrong_type || (role.present() && role.value != user->role))
             return error(r, 403, "role_not_allowed", "a profile update cannot change the role");
-        const auto username = string_field(*body, "username");
+        const auto username = string_field(body, "username");
         if (username.state == StringField::State::wrong_type ||
             (username.present() && lower_ascii(username.value) != lower_ascii(user->username)))
             return error(r, 400, "validation_error", "the username cannot be changed");
-        const auto email = string_field(*body, "email");
-        const auto first = string_field(*body, "firstName");
-        const auto last = string_field(*body, "lastName");
+        const auto email = string_field(body, "email");
+        const auto first = string_field(body, "firstName");
+        const auto last = string_field(body, "lastName");
         if (email.state == StringField::State::wrong_type || (email.present() && !valid_email(lower_ascii(email.value))))
             return error(r, 400, "validation_error", "email must look like name@example.com");
         for (const auto* f : {&first, &last})
@@ -429,10 +446,11 @@ struct AuthService::Impl {
         auto caller = authenticate(r);
         if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
         const auto& c = std::get<jwt::Claims>(caller);
-        const auto body = parse_object(r.body);
-        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
-        const auto current = string_field(*body, "currentPassword");
-        const auto next = string_field(*body, "newPassword");
+        auto parsed = json_body(r);
+        if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
+        const json& body = std::get<json>(parsed);
+        const auto current = string_field(body, "currentPassword");
+        const auto next = string_field(body, "newPassword");
         if (current.state != StringField::State::string || next.state != StringField::State::string)
             return error(r, 400, "validation_error", "currentPassword and newPassword are required strings");
         const auto user = store->user_by_id(c.sub, Read::primary);
@@ -481,9 +499,10 @@ struct AuthService::Impl {
         const auto& c = std::get<jwt::Claims>(caller);
         const std::string id(r.param("id"));
         if (id == c.sub) return error(r, 403, "forbidden", "you cannot change your own role");
-        const auto body = parse_object(r.body);
-        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
-        const auto role = string_field(*body, "role");
+        auto parsed = json_body(r);
+        if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
+        const json& body = std::get<json>(parsed);
+        const auto role = string_field(body, "role");
         if (role.state != StringField::State::string || (role.value != "user" && role.value != "admin"))
             return error(r, 400, "validation_error", "role must be \"user\" or \"admin\"");
         const std::int64_t now = jwt::unix_now();
