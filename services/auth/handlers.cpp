@@ -20,6 +20,7 @@
 #include "services/auth/password.h"
 #include "services/auth/revocation_publisher.h"
 #include "services/auth/store.h"
+#include "services/auth/validation.h"
 #include "services/kit/server.h"
 
 namespace aaiti::auth {
@@ -44,17 +45,16 @@ std::string lower_ascii(std::string s) {
     return s;
 }
 
-bool valid_username(const std::string& u) {
-    if (u.size() < 3 || u.size() > 32) return false;
-    return std::all_of(u.begin(), u.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; });
+// nullopt when the field holds a string; else "<name> is required" (absent or null) or "<name> must be a string".
+std::optional<std::string> required_string(const StringField& field, std::string_view name) {
+    if (field.state == StringField::State::string) return std::nullopt;
+    return std::string(name) + (field.state == StringField::State::wrong_type ? " must be a string" : " is required");
 }
 
-bool valid_email(const std::string& e) {
-    const auto at = e.find('@');
-    if (e.size() > 254 || at == std::string::npos || at == 0 || e.find('@', at + 1) != std::string::npos) return false;
-    const auto dot = e.find('.', at);
-    if (dot == std::string::npos || dot == at + 1 || dot + 1 >= e.size()) return false;
-    return std::none_of(e.begin(), e.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; });
+// An optional field: absent, null or a string.
+std::optional<std::string> optional_string(const StringField& field, std::string_view name) {
+    if (field.state != StringField::State::wrong_type) return std::nullopt;
+    return std::string(name) + " must be a string";
 }
 
 // The body of a route that takes one. It must be declared application/json (parameters such as
@@ -256,16 +256,12 @@ struct AuthService::Impl {
         const auto password = string_field(body, "password");
         const auto first = string_field(body, "firstName");
         const auto last = string_field(body, "lastName");
-        if (username.state != StringField::State::string || !valid_username(username.value))
-            return error(r, 400, "validation_error",
-                         "username is required: 3 to 32 characters of letters, digits, '_', '.' or '-'");
-        if (email.state != StringField::State::string || !valid_email(lower_ascii(email.value)))
-            return error(r, 400, "validation_error", "email is required and must look like name@example.com");
-        if (password.state != StringField::State::string)
-            return error(r, 400, "validation_error", "password is required (a string)");
-        for (const auto* f : {&first, &last})
-            if (f->state == StringField::State::wrong_type || f->value.size() > 100)
-                return error(r, 400, "validation_error", "firstName and lastName must be strings of at most 100 characters");
+        for (const auto& why :
+             {required_string(username, "username"), username_violation(username.value), required_string(email, "email"),
+              email_violation(lower_ascii(email.value)), required_string(password, "password"),
+              optional_string(first, "firstName"), person_name_violation("firstName", first.value),
+              optional_string(last, "lastName"), person_name_violation("lastName", last.value)})
+            if (why) return error(r, 400, "validation_error", *why);
         if (const auto why = password_policy_violation(password.value, username.value))
             return error(r, 400, "weak_password", *why);
 
@@ -302,6 +298,10 @@ struct AuthService::Impl {
             return error(r, 400, "validation_error", "username (or email) and password are required strings");
         if ((by_username ? username.value : email.value).size() > 254 || password.value.size() > 1024)
             return error(r, 400, "validation_error", "username/email (254) or password (1024 bytes) too long");
+        // Refused before any lookup: PostgreSQL would look up "name\0junk" as "name".
+        if (const auto why = control_character_violation(by_username ? "username" : "email",
+                                                         by_username ? username.value : email.value))
+            return error(r, 400, "validation_error", *why);
         const std::string identifier = lower_ascii(by_username ? username.value : email.value);
 
         // Usernames cannot contain '@': a "username" that does is an e-mail (the Node app accepted both).
@@ -418,17 +418,19 @@ struct AuthService::Impl {
         if (role.state == StringField::State::wrong_type || (role.present() && role.value != user->role))
             return error(r, 403, "role_not_allowed", "a profile update cannot change the role");
         const auto username = string_field(body, "username");
+        if (const auto why = control_character_violation("username", username.value))
+            return error(r, 400, "validation_error", *why);
         if (username.state == StringField::State::wrong_type ||
             (username.present() && lower_ascii(username.value) != lower_ascii(user->username)))
             return error(r, 400, "validation_error", "the username cannot be changed");
         const auto email = string_field(body, "email");
         const auto first = string_field(body, "firstName");
         const auto last = string_field(body, "lastName");
-        if (email.state == StringField::State::wrong_type || (email.present() && !valid_email(lower_ascii(email.value))))
-            return error(r, 400, "validation_error", "email must look like name@example.com");
-        for (const auto* f : {&first, &last})
-            if (f->state == StringField::State::wrong_type || f->value.size() > 100)
-                return error(r, 400, "validation_error", "firstName and lastName must be strings of at most 100 characters");
+        for (const auto& why :
+             {optional_string(email, "email"), email.present() ? email_violation(lower_ascii(email.value)) : std::nullopt,
+              optional_string(first, "firstName"), person_name_violation("firstName", first.value),
+              optional_string(last, "lastName"), person_name_violation("lastName", last.value)})
+            if (why) return error(r, 400, "validation_error", *why);
         if (email.present()) user->email = lower_ascii(email.value);
         if (first.state != StringField::State::absent) user->first_name = first.value;
         if (last.state != StringField::State::absent) user->last_name = last.value;
@@ -498,6 +500,7 @@ struct AuthService::Impl {
         if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
         const auto& c = std::get<jwt::Claims>(caller);
         const std::string id(r.param("id"));
+        if (const auto why = control_character_violation("the user id", id)) return error(r, 400, "validation_error", *why);
         if (id == c.sub) return error(r, 403, "forbidden", "you cannot change your own role");
         auto parsed = json_body(r);
         if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
@@ -522,6 +525,7 @@ struct AuthService::Impl {
         if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
         const auto& c = std::get<jwt::Claims>(caller);
         const std::string id(r.param("id"));
+        if (const auto why = control_character_violation("the user id", id)) return error(r, 400, "validation_error", *why);
         if (id == c.sub) return error(r, 403, "forbidden", "you cannot delete your own account here");
         const auto user = store->user_by_id(id, Read::primary);
         if (!user) return error(r, 404, "not_found", "no such user");

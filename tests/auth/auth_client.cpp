@@ -115,6 +115,11 @@ Reply AuthProcess::call_raw(const std::string& method, const std::string& path, 
     return json_request(http_, base_url(), method, path, raw_body, token, headers);
 }
 
+std::string Reply::error_field(const char* name) const {
+    if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) return "";
+    return body["error"].value(name, "");
+}
+
 Reply json_request(HttpClient& http, const std::string& base_url, const std::string& method, const std::string& path,
                    const std::string& raw_body, const std::string& token, const HttpHeaders& headers) {
     HttpRequest request;

@@ -44,6 +44,9 @@ struct Reply {
     nlohmann::json body;  // null when the body is not JSON
     HttpResponse raw;
     std::string header(const std::string& name) const { return raw.header(name); }
+    // A field of the error object ("code", "message"); "" when there is none, so that an unexpected
+    // success fails a check instead of reading past the end of the JSON.
+    std::string error_field(const char* name) const;
 };
 
 // One request to base_url + path: a JSON body (Content-Type: application/json when not empty, unless

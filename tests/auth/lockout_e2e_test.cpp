@@ -92,11 +92,11 @@ TEST_CASE("change-password is under the login lockout: wrong current passwords l
         for (int i = 0; i < 3; ++i) {
             const auto wrong = change("wrong-pass-" + std::to_string(i));
             CHECK(wrong.status == 401);
-            CHECK(wrong.body["error"]["code"] == "invalid_credentials");
+            CHECK(wrong.error_field("code") == "invalid_credentials");
         }
         const auto locked = change(k_password);
         CHECK(locked.status == 429);
-        CHECK(locked.body["error"]["code"] == "too_many_attempts");
+        CHECK(locked.error_field("code") == "too_many_attempts");
         CHECK(std::stoi(locked.header("retry-after")) > 0);
         CHECK(backend.query("SELECT password_hash FROM users WHERE username = 'pat'") == hash);  // unchanged
         // One counter per account, whichever route checks the password.
