@@ -5,6 +5,9 @@ namespace aaiti::auth {
 // Version 1 on both back ends: users (UUID ids, case-insensitive unique usernames and e-mails),
 // sessions (refresh-token families), login_failures (lockout counters) and audit_log.
 // Times are BIGINT Unix seconds on both so comparisons behave the same.
+// Version 2: login_failures.window_started_at. Attempts are counted when reserved, before the password
+// is checked, so a right password (given back) must not extend the window: it runs from the key's first
+// counted attempt, not from the last one. Added, not renamed: an instance still on version 1 keeps working.
 
 const std::vector<Migration>& sqlite_migrations() {
     static const std::vector<Migration> migrations = {
@@ -50,6 +53,9 @@ const std::vector<Migration>& sqlite_migrations() {
                   request_id TEXT NOT NULL DEFAULT '',
                   detail TEXT NOT NULL DEFAULT ''))",
          }},
+        {2,
+         "login_failures.window_started_at",
+         {"ALTER TABLE login_failures ADD COLUMN window_started_at INTEGER NOT NULL DEFAULT 0"}},
     };
     return migrations;
 }
@@ -98,6 +104,9 @@ const std::vector<Migration>& postgres_migrations() {
                   request_id TEXT NOT NULL DEFAULT '',
                   detail TEXT NOT NULL DEFAULT ''))",
          }},
+        {2,
+         "login_failures.window_started_at",
+         {"ALTER TABLE login_failures ADD COLUMN window_started_at BIGINT NOT NULL DEFAULT 0"}},
     };
     return migrations;
 }

@@ -275,13 +275,15 @@ public:
             // One upsert: the row lock serialises concurrent attempts on a key, and the DO UPDATE's WHERE
             // leaves a locked key alone, so a refused attempt returns no row and changes nothing.
             const auto r = exec_prepared_sql(tx,
-                "INSERT INTO login_failures AS f (scope, key, failures, last_failure_at, locked_until) "
-                "VALUES ($1, $2, 1, $3::bigint, CASE WHEN $4::int <= 1 THEN $3::bigint + $5::bigint ELSE 0 END) "
+                "INSERT INTO login_failures AS f (scope, key, failures, last_failure_at, locked_until, window_started_at) "
+                "VALUES ($1, $2, 1, $3::bigint, CASE WHEN $4::int <= 1 THEN $3::bigint + $5::bigint ELSE 0 END, $3::bigint) "
                 "ON CONFLICT (scope, key) DO UPDATE SET "
-                "failures = CASE WHEN f.locked_until > 0 OR f.last_failure_at < $3::bigint - $5::bigint THEN 1 "
+                "failures = CASE WHEN f.locked_until > 0 OR f.window_started_at <= $3::bigint - $5::bigint THEN 1 "
                 "ELSE f.failures + 1 END, "
-                "locked_until = CASE WHEN (CASE WHEN f.locked_until > 0 OR f.last_failure_at < $3::bigint - $5::bigint "
+                "locked_until = CASE WHEN (CASE WHEN f.locked_until > 0 OR f.window_started_at <= $3::bigint - $5::bigint "
                 "THEN 1 ELSE f.failures + 1 END) >= $4::int THEN $3::bigint + $5::bigint ELSE 0 END, "
+                "window_started_at = CASE WHEN f.locked_until > 0 OR f.window_started_at <= $3::bigint - $5::bigint "
+                "THEN $3::bigint ELSE f.window_started_at END, "
                 "last_failure_at = $3::bigint "
                 "WHERE f.locked_until <= $3::bigint "
                 "RETURNING locked_until",

@@ -273,14 +273,16 @@ public:
         // The same single upsert as on PostgreSQL (atomic on its own, also against another process on
         // the file): the DO UPDATE's WHERE leaves a locked key alone, so a refused attempt returns no row.
         SQLite::Statement up(db_,
-                             "INSERT INTO login_failures (scope, key, failures, last_failure_at, locked_until) "
-                             "VALUES (?1, ?2, 1, ?3, CASE WHEN ?4 <= 1 THEN ?3 + ?5 ELSE 0 END) "
+                             "INSERT INTO login_failures (scope, key, failures, last_failure_at, locked_until, "
+                             "window_started_at) VALUES (?1, ?2, 1, ?3, CASE WHEN ?4 <= 1 THEN ?3 + ?5 ELSE 0 END, ?3) "
                              "ON CONFLICT (scope, key) DO UPDATE SET "
                              "failures = CASE WHEN login_failures.locked_until > 0 "
-                             "OR login_failures.last_failure_at < ?3 - ?5 THEN 1 ELSE login_failures.failures + 1 END, "
+                             "OR login_failures.window_started_at <= ?3 - ?5 THEN 1 ELSE login_failures.failures + 1 END, "
                              "locked_until = CASE WHEN (CASE WHEN login_failures.locked_until > 0 "
-                             "OR login_failures.last_failure_at < ?3 - ?5 THEN 1 ELSE login_failures.failures + 1 END) "
+                             "OR login_failures.window_started_at <= ?3 - ?5 THEN 1 ELSE login_failures.failures + 1 END) "
                              ">= ?4 THEN ?3 + ?5 ELSE 0 END, "
+                             "window_started_at = CASE WHEN login_failures.locked_until > 0 "
+                             "OR login_failures.window_started_at <= ?3 - ?5 THEN ?3 ELSE login_failures.window_started_at END, "
                              "last_failure_at = ?3 "
                              "WHERE login_failures.locked_until <= ?3 "
                              "RETURNING locked_until");

@@ -96,9 +96,9 @@ public:
         // (lifted again if the attempt is given back), else 0.
         std::int64_t locked_until = 0;
     };
-    // One atomic step: refused while the key is locked; else the attempt is counted (a count whose last
-    // attempt is older than `window` seconds, or whose lock has ended, restarts at 1) and the `max`-th
-    // locks the key until now + window.
+    // One atomic step: refused while the key is locked; else the attempt is counted (a count whose window,
+    // opened by its first attempt, is `window` seconds old, or whose lock has ended, restarts at 1) and
+    // the `max`-th locks the key until now + window.
     virtual Reservation reserve_attempt(const std::string& scope, const std::string& key, int max, std::int64_t window,
                                         std::int64_t now) = 0;
     // Gives one granted attempt back (its password was right); a count that drops below `max` is unlocked.

@@ -81,6 +81,14 @@ void exercise(Store& store) {
     store.clear_failures("account", "bob");
     CHECK(same(store.reserve_attempt("account", "bob", 3, 100, 2502), R{true, 0}));
     store.release_attempt("account", "nobody", 3);  // nothing to give back: no row, no error
+    // The window runs from the first attempt: a given-back attempt does not keep it open.
+    CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3000), R{true, 0}));
+    CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3050), R{true, 0}));
+    store.release_attempt("ip", "carol", 3);
+    CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3099), R{true, 0}));
+    CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3101), R{true, 0}));  // a new window: 1, not 3
+    CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3102), R{true, 0}));
+    CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3103), R{true, 3203}));
 
     // Profile, role, audit, delete.
     auto bob = make_user("bob");
@@ -148,7 +156,7 @@ TEST_CASE("the PostgreSQL store: users, sessions, lockout and audit; migrations 
     }
     auto again = open_store(settings);
     CHECK(again->user_by_username("alice"));
-    CHECK(aaiti::test::query_scalar(db.url(), "SELECT count(*) FROM schema_migrations") == "1");
+    CHECK(aaiti::test::query_scalar(db.url(), "SELECT count(*) FROM schema_migrations") == "2");
 }
 
 }  // namespace
