@@ -63,7 +63,8 @@ std::optional<std::string> optional_string(const StringField& field, std::string
 // post to the API. Then it must be a JSON object, else 400.
 std::variant<json, Response> json_body(const Request& r) {
     if (!is_json_content_type(r.header("Content-Type")))
-        return error(r, 415, "unsupported_media_type", "the request body must be sent as Content-Type: application/json");
+        return error(r, 415, "unsupported_media_type",
+                     "the request body must be sent as Content-Type: application/json");
     auto body = parse_object(r.body);
     if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
     return std::move(*body);
@@ -216,7 +217,8 @@ struct AuthService::Impl {
             if (use.results) use.results->with({"locked"}).inc();
             const std::string wait = std::to_string(attempt.retry_after);
             audit(r, use.blocked_event, user_id, name, "locked out for " + wait + "s more");
-            auto res = error(r, 429, "too_many_attempts", "too many failed password attempts; try again in " + wait + " seconds");
+            auto res = error(r, 429, "too_many_attempts",
+                             "too many failed password attempts; try again in " + wait + " seconds");
             res.headers.set("Retry-After", wait);
             return res;
         }
@@ -235,7 +237,8 @@ struct AuthService::Impl {
         if (attempt.locks_account || attempt.locks_ip) {
             const std::string scope = attempt.locks_account ? "account" : "ip";
             lockouts.with({scope}).inc();
-            audit(r, "lockout", user_id, name, "scope=" + scope + " for " + std::to_string(settings.lockout_duration.count()) + "s");
+            audit(r, "lockout", user_id, name,
+                  "scope=" + scope + " for " + std::to_string(settings.lockout_duration.count()) + "s");
         }
         return error(r, 401, "invalid_credentials", use.wrong_message);
     }
@@ -257,8 +260,9 @@ struct AuthService::Impl {
         const auto first = string_field(body, "firstName");
         const auto last = string_field(body, "lastName");
         for (const auto& why :
-             {required_string(username, "username"), username_violation(username.value), required_string(email, "email"),
-              email_violation(lower_ascii(email.value)), required_string(password, "password"),
+             {required_string(username, "username"), username_violation(username.value),
+              required_string(email, "email"), email_violation(lower_ascii(email.value)),
+              required_string(password, "password"),
               optional_string(first, "firstName"), person_name_violation("firstName", first.value),
               optional_string(last, "lastName"), person_name_violation("lastName", last.value)})
             if (why) return error(r, 400, "validation_error", *why);
@@ -427,7 +431,8 @@ struct AuthService::Impl {
         const auto first = string_field(body, "firstName");
         const auto last = string_field(body, "lastName");
         for (const auto& why :
-             {optional_string(email, "email"), email.present() ? email_violation(lower_ascii(email.value)) : std::nullopt,
+             {optional_string(email, "email"),
+              email.present() ? email_violation(lower_ascii(email.value)) : std::nullopt,
               optional_string(first, "firstName"), person_name_violation("firstName", first.value),
               optional_string(last, "lastName"), person_name_violation("lastName", last.value)})
             if (why) return error(r, 400, "validation_error", *why);
@@ -462,8 +467,9 @@ struct AuthService::Impl {
             return error(r, 400, "weak_password", *why);
         // The current password is a guess like a login's: the same counter for the account (as login
         // keys it), the same address limit, the same 429. A stolen access token is no password oracle.
-        auto checked = check_password(r, &*user, account_key(*user), user->username, current.value,
-                                      {"password_change_failed", "password_change_blocked", "the current password is wrong"});
+        auto checked =
+            check_password(r, &*user, account_key(*user), user->username, current.value,
+                           {"password_change_failed", "password_change_blocked", "the current password is wrong"});
         if (auto* res = std::get_if<Response>(&checked)) return std::move(*res);
         const std::int64_t now = jwt::unix_now();
         store->set_password_hash(user->id, hasher.hash(next.value), now);
@@ -500,7 +506,8 @@ struct AuthService::Impl {
         if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
         const auto& c = std::get<jwt::Claims>(caller);
         const std::string id(r.param("id"));
-        if (const auto why = control_character_violation("the user id", id)) return error(r, 400, "validation_error", *why);
+        if (const auto why = control_character_violation("the user id", id))
+            return error(r, 400, "validation_error", *why);
         if (id == c.sub) return error(r, 403, "forbidden", "you cannot change your own role");
         auto parsed = json_body(r);
         if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
@@ -525,7 +532,8 @@ struct AuthService::Impl {
         if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
         const auto& c = std::get<jwt::Claims>(caller);
         const std::string id(r.param("id"));
-        if (const auto why = control_character_violation("the user id", id)) return error(r, 400, "validation_error", *why);
+        if (const auto why = control_character_violation("the user id", id))
+            return error(r, 400, "validation_error", *why);
         if (id == c.sub) return error(r, 403, "forbidden", "you cannot delete your own account here");
         const auto user = store->user_by_id(id, Read::primary);
         if (!user) return error(r, 404, "not_found", "no such user");

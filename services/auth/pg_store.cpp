@@ -275,13 +275,16 @@ public:
             // One upsert: the row lock serialises concurrent attempts on a key, and the DO UPDATE's WHERE
             // leaves a locked key alone, so a refused attempt returns no row and changes nothing.
             const auto r = exec_prepared_sql(tx,
-                "INSERT INTO login_failures AS f (scope, key, failures, last_failure_at, locked_until, window_started_at) "
-                "VALUES ($1, $2, 1, $3::bigint, CASE WHEN $4::int <= 1 THEN $3::bigint + $5::bigint ELSE 0 END, $3::bigint) "
+                "INSERT INTO login_failures AS f "
+                "(scope, key, failures, last_failure_at, locked_until, window_started_at) "
+                "VALUES ($1, $2, 1, $3::bigint, CASE WHEN $4::int <= 1 THEN $3::bigint + $5::bigint ELSE 0 END, "
+                "$3::bigint) "
                 "ON CONFLICT (scope, key) DO UPDATE SET "
                 "failures = CASE WHEN f.locked_until > 0 OR f.window_started_at <= $3::bigint - $5::bigint THEN 1 "
                 "ELSE f.failures + 1 END, "
-                "locked_until = CASE WHEN (CASE WHEN f.locked_until > 0 OR f.window_started_at <= $3::bigint - $5::bigint "
-                "THEN 1 ELSE f.failures + 1 END) >= $4::int THEN $3::bigint + $5::bigint ELSE 0 END, "
+                "locked_until = CASE WHEN (CASE WHEN f.locked_until > 0 "
+                "OR f.window_started_at <= $3::bigint - $5::bigint THEN 1 ELSE f.failures + 1 END) >= $4::int "
+                "THEN $3::bigint + $5::bigint ELSE 0 END, "
                 "window_started_at = CASE WHEN f.locked_until > 0 OR f.window_started_at <= $3::bigint - $5::bigint "
                 "THEN $3::bigint ELSE f.window_started_at END, "
                 "last_failure_at = $3::bigint "
@@ -289,8 +292,8 @@ public:
                 "RETURNING locked_until",
                 scope, key, now, max, window);
             if (!r.empty()) return Reservation{true, r[0][0].as<std::int64_t>()};
-            const auto lock = exec_prepared_sql(tx, "SELECT locked_until FROM login_failures WHERE scope = $1 AND key = $2",
-                                                scope, key);
+            const auto lock = exec_prepared_sql(
+                tx, "SELECT locked_until FROM login_failures WHERE scope = $1 AND key = $2", scope, key);
             // Given back in between: the key is free again, but this attempt was refused; retry at once.
             const std::int64_t until = lock.empty() ? 0 : lock[0][0].as<std::int64_t>();
             return Reservation{false, std::max(until, now + 1)};

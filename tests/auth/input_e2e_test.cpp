@@ -30,12 +30,14 @@ TEST_CASE("every route with a body answers 415 to a body not declared applicatio
         std::string token;
     };
     const std::vector<Route> routes = {
-        {"POST", "/api/auth/register", {{"username", "sam"}, {"email", "sam@example.com"}, {"password", k_password}}, ""},
+        {"POST", "/api/auth/register",
+         {{"username", "sam"}, {"email", "sam@example.com"}, {"password", k_password}}, ""},
         {"POST", "/api/auth/login", {{"username", "rita"}, {"password", k_password}}, ""},
         {"POST", "/api/auth/refresh", {{"refreshToken", rita["refreshToken"]}}, ""},
         {"POST", "/api/auth/verify", {{"token", token}}, ""},
         {"PUT", "/api/auth/profile", {{"firstName", "Rita"}}, token},
-        {"POST", "/api/auth/change-password", {{"currentPassword", k_password}, {"newPassword", "new-horse-22"}}, token},
+        {"POST", "/api/auth/change-password",
+         {{"currentPassword", k_password}, {"newPassword", "new-horse-22"}}, token},
         {"PATCH", "/api/auth/users/" + rita_id + "/role", {{"role", "admin"}}, admin},
     };
     for (const auto& route : routes) {
