@@ -216,9 +216,11 @@ struct AuthService::Impl {
         if (!attempt.allowed()) {
             if (use.results) use.results->with({"locked"}).inc();
             const std::string wait = std::to_string(attempt.retry_after);
-            audit(r, use.blocked_event, user_id, name, "locked out for " + wait + "s more");
+            audit(r, use.blocked_event, user_id, name,
+                  attempt.locked ? "locked out for " + wait + "s more" : "the limit is taken by attempts being checked");
             auto res = error(r, 429, "too_many_attempts",
-                             "too many failed password attempts; try again in " + wait + " seconds");
+                             attempt.locked ? "too many failed password attempts; try again in " + wait + " seconds"
+                                            : "too many password attempts at once; try again in " + wait + " seconds");
             res.headers.set("Retry-After", wait);
             return res;
         }
@@ -234,8 +236,8 @@ struct AuthService::Impl {
         }
         if (use.results) use.results->with({"failure"}).inc();
         audit(r, use.failed_event, user_id, name, user ? "wrong password" : "unknown user");
-        if (attempt.locks_account || attempt.locks_ip) {
-            const std::string scope = attempt.locks_account ? "account" : "ip";
+        if (const auto locked = lockout.failed(account, ip, jwt::unix_now()); locked.account || locked.ip) {
+            const std::string scope = locked.account ? "account" : "ip";
             lockouts.with({scope}).inc();
             audit(r, "lockout", user_id, name,
                   "scope=" + scope + " for " + std::to_string(settings.lockout_duration.count()) + "s");

@@ -1,6 +1,5 @@
 #include "services/auth/pg_store.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <functional>
 
@@ -272,48 +271,63 @@ public:
     Reservation reserve_attempt(const std::string& scope, const std::string& key, int max, std::int64_t window,
                                 std::int64_t now) override {
         return in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
-            // One upsert: the row lock serialises concurrent attempts on a key, and the DO UPDATE's WHERE
-            // leaves a locked key alone, so a refused attempt returns no row and changes nothing.
+            // One upsert: the row lock serialises concurrent reservations of a key, and the DO UPDATE's
+            // WHERE leaves a locked or full key alone, so a refused attempt returns no row. A window
+            // that has run out, or a lock that has ended, starts the count again.
             const auto r = exec_prepared_sql(tx,
                 "INSERT INTO login_failures AS f "
-                "(scope, key, failures, last_failure_at, locked_until, window_started_at) "
-                "VALUES ($1, $2, 1, $3::bigint, CASE WHEN $4::int <= 1 THEN $3::bigint + $5::bigint ELSE 0 END, "
-                "$3::bigint) "
+                "(scope, key, failures, in_flight, last_failure_at, locked_until, window_started_at) "
+                "VALUES ($1, $2, 0, 1, 0, 0, $3::bigint) "
                 "ON CONFLICT (scope, key) DO UPDATE SET "
-                "failures = CASE WHEN f.locked_until > 0 OR f.window_started_at <= $3::bigint - $5::bigint THEN 1 "
-                "ELSE f.failures + 1 END, "
-                "locked_until = CASE WHEN (CASE WHEN f.locked_until > 0 "
-                "OR f.window_started_at <= $3::bigint - $5::bigint THEN 1 ELSE f.failures + 1 END) >= $4::int "
-                "THEN $3::bigint + $5::bigint ELSE 0 END, "
+                "failures = CASE WHEN f.locked_until > 0 OR f.window_started_at <= $3::bigint - $5::bigint "
+                "THEN 0 ELSE f.failures END, "
+                "in_flight = CASE WHEN f.locked_until > 0 OR f.window_started_at <= $3::bigint - $5::bigint "
+                "THEN 1 ELSE f.in_flight + 1 END, "
                 "window_started_at = CASE WHEN f.locked_until > 0 OR f.window_started_at <= $3::bigint - $5::bigint "
                 "THEN $3::bigint ELSE f.window_started_at END, "
-                "last_failure_at = $3::bigint "
-                "WHERE f.locked_until <= $3::bigint "
-                "RETURNING locked_until",
+                "locked_until = 0 "
+                "WHERE f.locked_until <= $3::bigint AND (f.locked_until > 0 "
+                "OR f.window_started_at <= $3::bigint - $5::bigint OR f.failures + f.in_flight < $4::int) "
+                "RETURNING in_flight",
                 scope, key, now, max, window);
-            if (!r.empty()) return Reservation{true, r[0][0].as<std::int64_t>()};
+            if (!r.empty()) return Reservation{true, 0};
             const auto lock = exec_prepared_sql(
                 tx, "SELECT locked_until FROM login_failures WHERE scope = $1 AND key = $2", scope, key);
-            // Given back in between: the key is free again, but this attempt was refused; retry at once.
             const std::int64_t until = lock.empty() ? 0 : lock[0][0].as<std::int64_t>();
-            return Reservation{false, std::max(until, now + 1)};
+            return Reservation{false, until > now ? until : 0};
         });
     }
 
-    void release_attempt(const std::string& scope, const std::string& key, int max) override {
+    std::int64_t record_failure(const std::string& scope, const std::string& key, int max, std::int64_t window,
+                                std::int64_t now) override {
+        return in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
+            // Reservations keep failures <= max, so exactly one failure of a window reaches max: it locks.
+            const auto r = exec_prepared_sql(tx,
+                "UPDATE login_failures SET failures = failures + 1, in_flight = greatest(in_flight - 1, 0), "
+                "last_failure_at = $3::bigint, locked_until = CASE WHEN locked_until = 0 AND failures + 1 >= $4::int "
+                "THEN $3::bigint + $5::bigint ELSE locked_until END "
+                "WHERE scope = $1 AND key = $2 RETURNING failures, locked_until",
+                scope, key, now, max, window);
+            if (r.empty() || r[0][0].as<int>() != max) return std::int64_t{0};
+            return r[0][1].as<std::int64_t>();
+        });
+    }
+
+    void release_attempt(const std::string& scope, const std::string& key, Release release) override {
         in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
+            if (release == Release::clear_failures)
+                exec_prepared_sql(tx,
+                    "UPDATE login_failures SET in_flight = greatest(in_flight - 1, 0), failures = 0, locked_until = 0 "
+                    "WHERE scope = $1 AND key = $2",
+                    scope, key);
+            else
+                exec_prepared_sql(tx,
+                    "UPDATE login_failures SET in_flight = greatest(in_flight - 1, 0) WHERE scope = $1 AND key = $2",
+                    scope, key);
+            // A key with nothing to remember goes (a reservation in between keeps it: the row is re-checked).
             exec_prepared_sql(tx,
-                "UPDATE login_failures SET failures = failures - 1, "
-                "locked_until = CASE WHEN failures - 1 < $3::int THEN 0 ELSE locked_until END "
-                "WHERE scope = $1 AND key = $2 AND failures > 0",
-                scope, key, max);
-            return true;
-        });
-    }
-
-    void clear_failures(const std::string& scope, const std::string& key) override {
-        in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
-            exec_prepared_sql(tx, "DELETE FROM login_failures WHERE scope = $1 AND key = $2", scope, key);
+                "DELETE FROM login_failures WHERE scope = $1 AND key = $2 AND in_flight = 0 AND failures = 0", scope,
+                key);
             return true;
         });
     }

@@ -5,6 +5,8 @@
 
 #include <latch>
 #include <map>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,22 +21,31 @@ constexpr const char* k_password = "correct-horse-1";
 
 BackendKind any_backend() { return GENERATE(BackendKind::sqlite, BackendKind::postgres); }
 
-// `count` requests sent at once, each from its own thread and connection; their statuses by value.
-std::map<long, int> burst(const std::string& base_url, const std::string& path, const std::string& body, int count,
-                          const std::string& token = {}) {
-    std::vector<long> statuses(static_cast<std::size_t>(count));
+struct BurstResult {
+    std::map<long, int> by_status;            // how many replies had each status
+    std::set<std::string> retry_after_on_429;  // the Retry-After values the 429s carried
+    int operator[](long status) { return by_status[status]; }
+};
+
+// `count` requests sent at once, each from its own thread and connection.
+BurstResult burst(const std::string& base_url, const std::string& path, const std::string& body, int count,
+                  const std::string& token = {}) {
+    std::vector<Reply> replies(static_cast<std::size_t>(count));
     std::latch ready(count);
     std::vector<std::thread> clients;
     for (int i = 0; i < count; ++i)
         clients.emplace_back([&, i] {
             HttpClient http;
             ready.arrive_and_wait();
-            statuses[static_cast<std::size_t>(i)] = json_request(http, base_url, "POST", path, body, token).status;
+            replies[static_cast<std::size_t>(i)] = json_request(http, base_url, "POST", path, body, token);
         });
     for (auto& c : clients) c.join();
-    std::map<long, int> by_status;
-    for (const long s : statuses) ++by_status[s];
-    return by_status;
+    BurstResult result;
+    for (const auto& r : replies) {
+        ++result.by_status[r.status];
+        if (r.status == 429) result.retry_after_on_429.insert(r.header("retry-after"));
+    }
+    return result;
 }
 
 TEST_CASE("30 concurrent wrong logins on one account get at most AUTH_LOCKOUT_MAX_FAILURES verdicts, the rest 429", "[e2e]") {
@@ -115,6 +126,24 @@ TEST_CASE("change-password is under the login lockout: wrong current passwords l
         CHECK(statuses[401] + statuses[429] + statuses[503] == 12);
         if (statuses[503] == 0) CHECK(statuses[401] == 3);
     }
+}
+
+TEST_CASE("concurrent right logins on one account beyond the limit are asked to retry in a second, never locked", "[e2e]") {
+    const auto kind = any_backend();
+    INFO("backend " << to_string(kind));
+    Backend backend(kind);
+    AuthProcess auth(service_env(backend, {{"AUTH_LOCKOUT_MAX_FAILURES", "2"}}));
+    register_user(auth, "uma", k_password);
+
+    auto statuses = burst(auth.base_url(), "/api/auth/login", json{{"username", "uma"}, {"password", k_password}}.dump(), 12);
+    INFO("200: " << statuses[200] << ", 429: " << statuses[429] << ", 503: " << statuses[503]);
+    CHECK(statuses[200] >= 2);  // at least the first two reservations
+    CHECK(statuses[200] + statuses[429] + statuses[503] == 12);
+    // A 429 here only means "attempts in flight": one second, not AUTH_LOCKOUT_DURATION.
+    for (const auto& wait : statuses.retry_after_on_429) CHECK(wait == "1");
+    CHECK(backend.query("SELECT count(*) FROM audit_log WHERE event = 'lockout'") == "0");
+    login(auth, "uma", k_password);
+    CHECK(backend.query("SELECT count(*) FROM login_failures") == "0");  // every attempt was given back
 }
 
 }  // namespace

@@ -62,33 +62,40 @@ void exercise(Store& store) {
     std::sort(revoked.begin(), revoked.end());
     CHECK(revoked == std::vector<std::string>{"s-a", "s-b"});
 
-    // Attempt counters: the 3rd reservation within the window is granted and locks; the 4th is refused
-    // with the lock's end; an old count starts again; a given-back attempt frees its slot and the lock.
+    // Attempt counters: failures plus attempts in flight never exceed max; the max-th failure locks.
     using R = Store::Reservation;
+    using Release = Store::Release;
     const auto same = [](const R& a, const R& b) { return a.granted == b.granted && a.locked_until == b.locked_until; };
     CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2000), R{true, 0}));
+    CHECK(store.record_failure("account", "alice", 3, 100, 2000) == 0);
     CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2001), R{true, 0}));
-    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2002), R{true, 2102}));
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2001), R{true, 0}));
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2001), R{false, 0}));  // full, not locked
+    store.release_attempt("account", "alice", Release::keep_failures);               // a right password
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2001), R{true, 0}));
+    CHECK(store.record_failure("account", "alice", 3, 100, 2002) == 0);
+    CHECK(store.record_failure("account", "alice", 3, 100, 2002) == 2102);  // the 3rd failure locks
     CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2003), R{false, 2102}));
-    store.release_attempt("account", "alice", 3);  // the 3rd had the right password
-    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2004), R{true, 2104}));
-    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2005), R{false, 2104}));
-    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2104), R{true, 0}));  // the lock has ended
-    CHECK(same(store.reserve_attempt("account", "bob", 3, 100, 2000), R{true, 0}));
-    CHECK(same(store.reserve_attempt("account", "bob", 3, 100, 2000 + 500), R{true, 0}));  // the first one is too old
-    CHECK(same(store.reserve_attempt("account", "bob", 3, 100, 2000 + 501), R{true, 0}));
-    CHECK(same(store.reserve_attempt("ip", "bob", 1, 100, 2000), R{true, 2100}));  // scopes are separate
-    store.clear_failures("account", "bob");
-    CHECK(same(store.reserve_attempt("account", "bob", 3, 100, 2502), R{true, 0}));
-    store.release_attempt("account", "nobody", 3);  // nothing to give back: no row, no error
-    // The window runs from the first attempt: a given-back attempt does not keep it open.
-    CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3000), R{true, 0}));
-    CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3050), R{true, 0}));
-    store.release_attempt("ip", "carol", 3);
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2102), R{true, 0}));  // the lock has ended
+    store.release_attempt("account", "alice", Release::clear_failures);
+    // A right password clears the failures (and a lock) for the account.
+    CHECK(same(store.reserve_attempt("account", "bob", 1, 100, 2000), R{true, 0}));
+    CHECK(store.record_failure("account", "bob", 1, 100, 2000) == 2100);
+    CHECK(same(store.reserve_attempt("account", "bob", 1, 100, 2000), R{false, 2100}));
+    store.release_attempt("account", "bob", Release::clear_failures);
+    CHECK(same(store.reserve_attempt("account", "bob", 1, 100, 2001), R{true, 0}));
+    CHECK(same(store.reserve_attempt("ip", "bob", 1, 100, 2001), R{true, 0}));  // scopes are separate
+    // The window runs from its first attempt: failures that old, and given-back attempts, are forgotten.
+    for (const std::int64_t at : {3000, 3050}) {
+        CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, at), R{true, 0}));
+        CHECK(store.record_failure("ip", "carol", 3, 100, at) == 0);
+    }
     CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3099), R{true, 0}));
-    CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3101), R{true, 0}));  // a new window: 1, not 3
-    CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3102), R{true, 0}));
-    CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3103), R{true, 3203}));
+    store.release_attempt("ip", "carol", Release::keep_failures);
+    CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3100), R{true, 0}));  // a new window: 0 failures
+    CHECK(store.record_failure("ip", "carol", 3, 100, 3100) == 0);
+    store.release_attempt("account", "nobody", Release::clear_failures);  // nothing to give back: no error
+    CHECK(store.record_failure("account", "nobody", 3, 100, 3100) == 0);
 
     // Profile, role, audit, delete.
     auto bob = make_user("bob");
@@ -112,7 +119,7 @@ void exercise(Store& store) {
     CHECK(store.ping());
 }
 
-// Many threads reserving on one key at once: exactly `max` are granted, whatever the interleaving.
+// Many threads trying one key at once, each failing: exactly `max` are granted, whatever the interleaving.
 int granted_in_burst(Store& store, int threads, int max) {
     std::atomic<int> granted{0};
     std::atomic<bool> go{false};
@@ -120,7 +127,10 @@ int granted_in_burst(Store& store, int threads, int max) {
     for (int i = 0; i < threads; ++i)
         pool.emplace_back([&] {
             while (!go) std::this_thread::yield();
-            if (store.reserve_attempt("account", "burst", max, 900, 5000).granted) ++granted;
+            if (store.reserve_attempt("account", "burst", max, 900, 5000).granted) {
+                ++granted;
+                store.record_failure("account", "burst", max, 900, 5000);
+            }
         });
     go = true;
     for (auto& t : pool) t.join();
@@ -136,6 +146,7 @@ TEST_CASE("the SQLite store: users, sessions, lockout and audit; migrations appl
         CHECK(store->backend() == "sqlite");
         exercise(*store);
         CHECK(granted_in_burst(*store, 30, 5) == 5);
+        CHECK(store->reserve_attempt("account", "burst", 5, 900, 5001).locked_until == 5900);
     }
     auto again = open_store(settings);  // a second start applies nothing and keeps the data
     CHECK(again->user_by_username("alice"));
@@ -153,10 +164,11 @@ TEST_CASE("the PostgreSQL store: users, sessions, lockout and audit; migrations 
         CHECK(store->backend() == "postgresql");
         exercise(*store);
         CHECK(granted_in_burst(*store, 30, 5) == 5);
+        CHECK(store->reserve_attempt("account", "burst", 5, 900, 5001).locked_until == 5900);
     }
     auto again = open_store(settings);
     CHECK(again->user_by_username("alice"));
-    CHECK(aaiti::test::query_scalar(db.url(), "SELECT count(*) FROM schema_migrations") == "2");
+    CHECK(aaiti::test::query_scalar(db.url(), "SELECT count(*) FROM schema_migrations") == "3");
 }
 
 }  // namespace
