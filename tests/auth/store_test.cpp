@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "common/uuid.h"
 #include "services/auth/store.h"
 #include "tests/support/temp_dir.h"
@@ -137,6 +139,21 @@ int granted_in_burst(Store& store, int threads, int max) {
     return granted;
 }
 
+// Turns a migrated database back into version 1 holding a lock as version 1 wrote it (failures and
+// locked_until only), for the upgrade tests.
+constexpr const char* k_back_to_version_1[] = {
+    "DELETE FROM schema_migrations WHERE version > 1",
+    "ALTER TABLE login_failures DROP COLUMN in_flight",
+    "ALTER TABLE login_failures DROP COLUMN window_started_at",
+    "INSERT INTO login_failures (scope, key, failures, last_failure_at, locked_until) VALUES ('account', 'old', 5, 100, 9000)",
+};
+
+// After the upgrade: the old lock holds until it ends, then the key counts afresh.
+void check_upgraded(Store& store) {
+    CHECK(store.reserve_attempt("account", "old", 5, 900, 8999).locked_until == 9000);
+    CHECK(store.reserve_attempt("account", "old", 5, 900, 9000).granted);
+}
+
 TEST_CASE("the SQLite store: users, sessions, lockout and audit; migrations applied once") {
     aaiti::test::TempDir dir;
     StorageSettings settings;
@@ -150,6 +167,12 @@ TEST_CASE("the SQLite store: users, sessions, lockout and audit; migrations appl
     }
     auto again = open_store(settings);  // a second start applies nothing and keeps the data
     CHECK(again->user_by_username("alice"));
+    again.reset();
+    {
+        SQLite::Database db(settings.sqlite_path, SQLite::OPEN_READWRITE);
+        for (const char* sql : k_back_to_version_1) db.exec(sql);
+    }
+    check_upgraded(*open_store(settings));
 }
 
 TEST_CASE("the PostgreSQL store: users, sessions, lockout and audit; migrations applied once", "[pg]") {
@@ -168,6 +191,10 @@ TEST_CASE("the PostgreSQL store: users, sessions, lockout and audit; migrations 
     }
     auto again = open_store(settings);
     CHECK(again->user_by_username("alice"));
+    CHECK(aaiti::test::query_scalar(db.url(), "SELECT count(*) FROM schema_migrations") == "3");
+    again.reset();
+    for (const char* sql : k_back_to_version_1) aaiti::test::exec_sql(db.url(), sql);
+    check_upgraded(*open_store(settings));
     CHECK(aaiti::test::query_scalar(db.url(), "SELECT count(*) FROM schema_migrations") == "3");
 }
 
