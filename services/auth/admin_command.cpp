@@ -10,6 +10,7 @@
 #include "services/auth/config_loading.h"
 #include "services/auth/revocation_publisher.h"
 #include "services/auth/store.h"
+#include "services/auth/validation.h"
 
 namespace aaiti::auth {
 
@@ -17,6 +18,8 @@ int set_role_command(const SetRoleOptions& options) {
     if (options.role != "user" && options.role != "admin")
         throw UsageError("set-role: --role \"" + options.role + "\" is not a role; use user or admin");
     if (options.username.empty()) throw UsageError("set-role: --username is required");
+    if (const auto why = control_character_violation("--username", options.username))
+        throw UsageError("set-role: " + *why);
     const Config config = load_config_and_logging(options);
     const AuthSettings settings = auth_settings_from_config(config, /*require_jwt_secret=*/false);
     auto store = open_store(settings.storage);

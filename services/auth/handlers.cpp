@@ -20,6 +20,7 @@
 #include "services/auth/password.h"
 #include "services/auth/revocation_publisher.h"
 #include "services/auth/store.h"
+#include "services/auth/validation.h"
 #include "services/kit/server.h"
 
 namespace aaiti::auth {
@@ -44,17 +45,29 @@ std::string lower_ascii(std::string s) {
     return s;
 }
 
-bool valid_username(const std::string& u) {
-    if (u.size() < 3 || u.size() > 32) return false;
-    return std::all_of(u.begin(), u.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; });
+// nullopt when the field holds a string; else "<name> is required" (absent or null) or "<name> must be a string".
+std::optional<std::string> required_string(const StringField& field, std::string_view name) {
+    if (field.state == StringField::State::string) return std::nullopt;
+    return std::string(name) + (field.state == StringField::State::wrong_type ? " must be a string" : " is required");
 }
 
-bool valid_email(const std::string& e) {
-    const auto at = e.find('@');
-    if (e.size() > 254 || at == std::string::npos || at == 0 || e.find('@', at + 1) != std::string::npos) return false;
-    const auto dot = e.find('.', at);
-    if (dot == std::string::npos || dot == at + 1 || dot + 1 >= e.size()) return false;
-    return std::none_of(e.begin(), e.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; });
+// An optional field: absent, null or a string.
+std::optional<std::string> optional_string(const StringField& field, std::string_view name) {
+    if (field.state != StringField::State::wrong_type) return std::nullopt;
+    return std::string(name) + " must be a string";
+}
+
+// The body of a route that takes one. It must be declared application/json (parameters such as
+// "; charset=utf-8" allowed, case-insensitive), else 415: text/plain, a form type or no type at all is
+// what a browser may send cross-site without a CORS preflight, so accepting them would let any page
+// post to the API. Then it must be a JSON object, else 400.
+std::variant<json, Response> json_body(const Request& r) {
+    if (!is_json_content_type(r.header("Content-Type")))
+        return error(r, 415, "unsupported_media_type",
+                     "the request body must be sent as Content-Type: application/json");
+    auto body = parse_object(r.body);
+    if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
+    return std::move(*body);
 }
 
 // Optional integer query parameter within [min, max].
@@ -177,31 +190,84 @@ struct AuthService::Impl {
         return caller;
     }
 
+    // What a password is being checked for: the audit events and the answer to a wrong one.
+    struct PasswordUse {
+        const char* failed_event;   // audited on a wrong password
+        const char* blocked_event;  // audited when the lockout refuses the attempt
+        const char* wrong_message;  // the 401's message
+        metrics::CounterFamily* results = nullptr;  // counted by result=success|failure|locked, when given
+    };
+    static std::string account_key(const User& user) { return "user:" + user.id; }
+    static constexpr const char* k_wrong_login = "invalid username/email or password";
+
+    // Every password check of the service goes through here, under the lockout of lockout.h: the attempt
+    // is reserved on `account` and the client IP before any hashing, so a locked key answers 429 +
+    // Retry-After even to the right password, and concurrent guesses get no more verdicts than the
+    // limit. `user` null means an unknown login name: the dummy hash is checked instead (the same work,
+    // no timing oracle) and the answer is the same 401. Returns the check when the password is right
+    // (the account's counter is then cleared), else the response to send.
+    std::variant<PasswordCheck, Response> check_password(const Request& r, const User* user, const std::string& account,
+                                                         const std::string& name, std::string_view password,
+                                                         const PasswordUse& use) {
+        const std::string ip = r.client_address;
+        const std::int64_t now = jwt::unix_now();
+        const auto attempt = lockout.begin(account, ip, now);
+        const std::string user_id = user ? user->id : std::string();
+        if (!attempt.allowed()) {
+            if (use.results) use.results->with({"locked"}).inc();
+            const std::string wait = std::to_string(attempt.retry_after);
+            audit(r, use.blocked_event, user_id, name,
+                  attempt.locked ? "locked out for " + wait + "s more" : "the limit is taken by attempts being checked");
+            auto res = error(r, 429, "too_many_attempts",
+                             attempt.locked ? "too many failed password attempts; try again in " + wait + " seconds"
+                                            : "too many password attempts at once; try again in " + wait + " seconds");
+            res.headers.set("Retry-After", wait);
+            return res;
+        }
+        PasswordCheck check;
+        if (user)
+            check = hasher.verify(password, user->password_hash);
+        else
+            hasher.verify_dummy(password);
+        if (check.ok) {
+            lockout.succeeded(account, ip);
+            if (use.results) use.results->with({"success"}).inc();
+            return check;
+        }
+        if (use.results) use.results->with({"failure"}).inc();
+        audit(r, use.failed_event, user_id, name, user ? "wrong password" : "unknown user");
+        if (const auto locked = lockout.failed(account, ip, jwt::unix_now()); locked.account || locked.ip) {
+            const std::string scope = locked.account ? "account" : "ip";
+            lockouts.with({scope}).inc();
+            audit(r, "lockout", user_id, name,
+                  "scope=" + scope + " for " + std::to_string(settings.lockout_duration.count()) + "s");
+        }
+        return error(r, 401, "invalid_credentials", use.wrong_message);
+    }
+
     // ---- routes -------------------------------------------------------------------------------
 
     Response register_user(const Request& r) {
-        const auto body = parse_object(r.body);
-        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
-        const auto role = string_field(*body, "role");
+        auto parsed = json_body(r);
+        if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
+        const json& body = std::get<json>(parsed);
+        const auto role = string_field(body, "role");
         if (role.state == StringField::State::wrong_type || (role.present() && role.value != "user"))
             return error(r, 403, "role_not_allowed",
                          "registration cannot choose a role; new accounts are \"user\" and an administrator assigns "
                          "roles (PATCH /api/auth/users/{id}/role)");
-        const auto username = string_field(*body, "username");
-        const auto email = string_field(*body, "email");
-        const auto password = string_field(*body, "password");
-        const auto first = string_field(*body, "firstName");
-        const auto last = string_field(*body, "lastName");
-        if (username.state != StringField::State::string || !valid_username(username.value))
-            return error(r, 400, "validation_error",
-                         "username is required: 3 to 32 characters of letters, digits, '_', '.' or '-'");
-        if (email.state != StringField::State::string || !valid_email(lower_ascii(email.value)))
-            return error(r, 400, "validation_error", "email is required and must look like name@example.com");
-        if (password.state != StringField::State::string)
-            return error(r, 400, "validation_error", "password is required (a string)");
-        for (const auto* f : {&first, &last})
-            if (f->state == StringField::State::wrong_type || f->value.size() > 100)
-                return error(r, 400, "validation_error", "firstName and lastName must be strings of at most 100 characters");
+        const auto username = string_field(body, "username");
+        const auto email = string_field(body, "email");
+        const auto password = string_field(body, "password");
+        const auto first = string_field(body, "firstName");
+        const auto last = string_field(body, "lastName");
+        for (const auto& why :
+             {required_string(username, "username"), username_violation(username.value),
+              required_string(email, "email"), email_violation(lower_ascii(email.value)),
+              required_string(password, "password"),
+              optional_string(first, "firstName"), person_name_violation("firstName", first.value),
+              optional_string(last, "lastName"), person_name_violation("lastName", last.value)})
+            if (why) return error(r, 400, "validation_error", *why);
         if (const auto why = password_policy_violation(password.value, username.value))
             return error(r, 400, "weak_password", *why);
 
@@ -226,57 +292,36 @@ struct AuthService::Impl {
     }
 
     Response login(const Request& r) {
-        const auto body = parse_object(r.body);
-        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
-        const auto username = string_field(*body, "username");
-        const auto email = string_field(*body, "email");
-        const auto password = string_field(*body, "password");
+        auto parsed = json_body(r);
+        if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
+        const json& body = std::get<json>(parsed);
+        const auto username = string_field(body, "username");
+        const auto email = string_field(body, "email");
+        const auto password = string_field(body, "password");
         const bool by_username = username.state == StringField::State::string && !username.value.empty();
         if ((!by_username && (email.state != StringField::State::string || email.value.empty())) ||
             password.state != StringField::State::string)
             return error(r, 400, "validation_error", "username (or email) and password are required strings");
         if ((by_username ? username.value : email.value).size() > 254 || password.value.size() > 1024)
             return error(r, 400, "validation_error", "username/email (254) or password (1024 bytes) too long");
+        // Refused before any lookup: PostgreSQL would look up "name\0junk" as "name".
+        if (const auto why = control_character_violation(by_username ? "username" : "email",
+                                                         by_username ? username.value : email.value))
+            return error(r, 400, "validation_error", *why);
         const std::string identifier = lower_ascii(by_username ? username.value : email.value);
-        const std::string ip = r.client_address;
-        const std::int64_t now = jwt::unix_now();
 
         // Usernames cannot contain '@': a "username" that does is an e-mail (the Node app accepted both).
         const bool looks_like_email = identifier.find('@') != std::string::npos;
         const auto user = looks_like_email ? store->user_by_email(identifier) : store->user_by_username(identifier);
         // One counter per account whichever name it is reached by (username or e-mail); unknown names
         // get their own, so guessing at accounts that do not exist is throttled too.
-        const std::string account = user ? "user:" + user->id : "name:" + identifier;
+        const std::string account = user ? account_key(*user) : "name:" + identifier;
 
-        if (const auto wait = lockout.retry_after(account, ip, now); wait > 0) {
-            logins.with({"locked"}).inc();
-            audit(r, "login_blocked", user ? user->id : "", identifier, "locked out for " + std::to_string(wait) + "s more");
-            auto res = error(r, 429, "too_many_attempts",
-                             "too many failed logins; try again in " + std::to_string(wait) + " seconds");
-            res.headers.set("Retry-After", std::to_string(wait));
-            return res;
-        }
-
-        PasswordCheck check;
-        if (user)
-            check = hasher.verify(password.value, user->password_hash);
-        else
-            hasher.verify_dummy(password.value);  // the same work as a real check: no timing oracle
-
-        if (!check.ok) {
-            logins.with({"failure"}).inc();
-            audit(r, "login_failed", user ? user->id : "", identifier, user ? "wrong password" : "unknown user");
-            const auto locked = lockout.record_failure(account, ip, now);
-            if (locked.account || locked.ip) {
-                const std::string scope = locked.account ? "account" : "ip";
-                lockouts.with({scope}).inc();
-                audit(r, "lockout", user ? user->id : "", identifier,
-                      "scope=" + scope + " for " + std::to_string(settings.lockout_duration.count()) + "s");
-            }
-            return error(r, 401, "invalid_credentials", "invalid username/email or password");
-        }
-
-        lockout.record_success(account);
+        auto checked = check_password(r, user ? &*user : nullptr, account, identifier, password.value,
+                                      {"login_failed", "login_blocked", k_wrong_login, &logins});
+        if (auto* res = std::get_if<Response>(&checked)) return std::move(*res);
+        const auto& check = std::get<PasswordCheck>(checked);
+        const std::int64_t now = jwt::unix_now();
         if (check.needs_rehash) {
             store->set_password_hash(user->id, hasher.hash(password.value), now);
             rehashes.inc();
@@ -286,7 +331,6 @@ struct AuthService::Impl {
         const std::string refresh_jti = Uuid::random_v4().to_string();
         store->create_session(sid, user->id, refresh_jti, now, now + settings.refresh_ttl.count());
         const auto tokens = issue_tokens(*user, sid, refresh_jti, now);
-        logins.with({"success"}).inc();
         audit(r, "login_ok", user->id, user->username, "session " + sid);
         auto out = token_body("Login successful", tokens);
         out["user"] = user_json(*user);
@@ -294,9 +338,10 @@ struct AuthService::Impl {
     }
 
     Response refresh(const Request& r) {
-        const auto body = parse_object(r.body);
-        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
-        const auto token = string_field(*body, "refreshToken");
+        auto parsed = json_body(r);
+        if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
+        const json& body = std::get<json>(parsed);
+        const auto token = string_field(body, "refreshToken");
         if (token.state != StringField::State::string || token.value.empty())
             return error(r, 400, "validation_error", "refreshToken is required");
         const std::int64_t now = jwt::unix_now();
@@ -332,9 +377,10 @@ struct AuthService::Impl {
     }
 
     Response verify(const Request& r) {
-        const auto body = parse_object(r.body);
-        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
-        const auto token = string_field(*body, "token");
+        auto parsed = json_body(r);
+        if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
+        const json& body = std::get<json>(parsed);
+        const auto token = string_field(body, "token");
         if (token.state != StringField::State::string || token.value.empty())
             return error(r, 400, "validation_error", "token is required");
         auto caller = check_access_token(r, token.value);
@@ -369,25 +415,29 @@ struct AuthService::Impl {
         auto caller = authenticate(r);
         if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
         const auto& c = std::get<jwt::Claims>(caller);
-        const auto body = parse_object(r.body);
-        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
+        auto parsed = json_body(r);
+        if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
+        const json& body = std::get<json>(parsed);
         auto user = store->user_by_id(c.sub, Read::primary);
         if (!user) return error(r, 404, "not_found", "the account no longer exists");
-        const auto role = string_field(*body, "role");
+        const auto role = string_field(body, "role");
         if (role.state == StringField::State::wrong_type || (role.present() && role.value != user->role))
             return error(r, 403, "role_not_allowed", "a profile update cannot change the role");
-        const auto username = string_field(*body, "username");
+        const auto username = string_field(body, "username");
+        if (const auto why = control_character_violation("username", username.value))
+            return error(r, 400, "validation_error", *why);
         if (username.state == StringField::State::wrong_type ||
             (username.present() && lower_ascii(username.value) != lower_ascii(user->username)))
             return error(r, 400, "validation_error", "the username cannot be changed");
-        const auto email = string_field(*body, "email");
-        const auto first = string_field(*body, "firstName");
-        const auto last = string_field(*body, "lastName");
-        if (email.state == StringField::State::wrong_type || (email.present() && !valid_email(lower_ascii(email.value))))
-            return error(r, 400, "validation_error", "email must look like name@example.com");
-        for (const auto* f : {&first, &last})
-            if (f->state == StringField::State::wrong_type || f->value.size() > 100)
-                return error(r, 400, "validation_error", "firstName and lastName must be strings of at most 100 characters");
+        const auto email = string_field(body, "email");
+        const auto first = string_field(body, "firstName");
+        const auto last = string_field(body, "lastName");
+        for (const auto& why :
+             {optional_string(email, "email"),
+              email.present() ? email_violation(lower_ascii(email.value)) : std::nullopt,
+              optional_string(first, "firstName"), person_name_violation("firstName", first.value),
+              optional_string(last, "lastName"), person_name_violation("lastName", last.value)})
+            if (why) return error(r, 400, "validation_error", *why);
         if (email.present()) user->email = lower_ascii(email.value);
         if (first.state != StringField::State::absent) user->first_name = first.value;
         if (last.state != StringField::State::absent) user->last_name = last.value;
@@ -405,20 +455,24 @@ struct AuthService::Impl {
         auto caller = authenticate(r);
         if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
         const auto& c = std::get<jwt::Claims>(caller);
-        const auto body = parse_object(r.body);
-        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
-        const auto current = string_field(*body, "currentPassword");
-        const auto next = string_field(*body, "newPassword");
+        auto parsed = json_body(r);
+        if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
+        const json& body = std::get<json>(parsed);
+        const auto current = string_field(body, "currentPassword");
+        const auto next = string_field(body, "newPassword");
         if (current.state != StringField::State::string || next.state != StringField::State::string)
             return error(r, 400, "validation_error", "currentPassword and newPassword are required strings");
         const auto user = store->user_by_id(c.sub, Read::primary);
         if (!user) return error(r, 404, "not_found", "the account no longer exists");
-        if (!hasher.verify(current.value, user->password_hash).ok) {
-            audit(r, "password_change_failed", user->id, user->username, "wrong current password");
-            return error(r, 401, "invalid_credentials", "the current password is wrong");
-        }
+        // A new password the policy refuses fails anyway: checked first, it costs no attempt.
         if (const auto why = password_policy_violation(next.value, user->username))
             return error(r, 400, "weak_password", *why);
+        // The current password is a guess like a login's: the same counter for the account (as login
+        // keys it), the same address limit, the same 429. A stolen access token is no password oracle.
+        auto checked =
+            check_password(r, &*user, account_key(*user), user->username, current.value,
+                           {"password_change_failed", "password_change_blocked", "the current password is wrong"});
+        if (auto* res = std::get_if<Response>(&checked)) return std::move(*res);
         const std::int64_t now = jwt::unix_now();
         store->set_password_hash(user->id, hasher.hash(next.value), now);
         const auto sids = store->revoke_user_sessions(user->id, "password_change", now);
@@ -454,10 +508,13 @@ struct AuthService::Impl {
         if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
         const auto& c = std::get<jwt::Claims>(caller);
         const std::string id(r.param("id"));
+        if (const auto why = control_character_violation("the user id", id))
+            return error(r, 400, "validation_error", *why);
         if (id == c.sub) return error(r, 403, "forbidden", "you cannot change your own role");
-        const auto body = parse_object(r.body);
-        if (!body) return error(r, 400, "invalid_json", "the request body must be a JSON object");
-        const auto role = string_field(*body, "role");
+        auto parsed = json_body(r);
+        if (auto* res = std::get_if<Response>(&parsed)) return std::move(*res);
+        const json& body = std::get<json>(parsed);
+        const auto role = string_field(body, "role");
         if (role.state != StringField::State::string || (role.value != "user" && role.value != "admin"))
             return error(r, 400, "validation_error", "role must be \"user\" or \"admin\"");
         const std::int64_t now = jwt::unix_now();
@@ -477,6 +534,8 @@ struct AuthService::Impl {
         if (auto* res = std::get_if<Response>(&caller)) return std::move(*res);
         const auto& c = std::get<jwt::Claims>(caller);
         const std::string id(r.param("id"));
+        if (const auto why = control_character_violation("the user id", id))
+            return error(r, 400, "validation_error", *why);
         if (id == c.sub) return error(r, 403, "forbidden", "you cannot delete your own account here");
         const auto user = store->user_by_id(id, Read::primary);
         if (!user) return error(r, 404, "not_found", "no such user");

@@ -1,5 +1,8 @@
 #include "services/auth/json_io.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 #include "common/time_text.h"
@@ -11,6 +14,18 @@ std::optional<nlohmann::json> parse_object(std::string_view body) {
     auto parsed = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object()) return std::nullopt;
     return parsed;
+}
+
+bool is_json_content_type(std::string_view value) noexcept {
+    value = value.substr(0, value.find(';'));
+    const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    while (!value.empty() && blank(value.front())) value.remove_prefix(1);
+    while (!value.empty() && blank(value.back())) value.remove_suffix(1);
+    constexpr std::string_view k_json = "application/json";
+    return value.size() == k_json.size() &&
+           std::equal(value.begin(), value.end(), k_json.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
 }
 
 StringField string_field(const nlohmann::json& object, const char* name) {

@@ -15,6 +15,10 @@ struct AuditEvent;
 // The body as a JSON object; nullopt for malformed JSON or anything but an object.
 std::optional<nlohmann::json> parse_object(std::string_view body);
 
+// True for a Content-Type of application/json, with or without parameters ("; charset=utf-8"),
+// in any case (RFC 9110 media types are case-insensitive); false for anything else or none.
+bool is_json_content_type(std::string_view value) noexcept;
+
 // What a field holds, for validation: absent, null, a string (with its value), or another type.
 struct StringField {
     enum class State { absent, null, string, wrong_type } state = State::absent;

@@ -5,6 +5,11 @@ namespace aaiti::auth {
 // Version 1 on both back ends: users (UUID ids, case-insensitive unique usernames and e-mails),
 // sessions (refresh-token families), login_failures (lockout counters) and audit_log.
 // Times are BIGINT Unix seconds on both so comparisons behave the same.
+// Version 2: login_failures.window_started_at. Attempts are reserved before the password is checked,
+// so a right password (given back) must not keep the window open: it runs from the key's first
+// reservation, not from the last attempt. Version 3: login_failures.in_flight, the reserved attempts
+// whose passwords are still being checked, counted apart from the failures. Columns are added, never
+// renamed: an instance still on an older version keeps working beside a newer one.
 
 const std::vector<Migration>& sqlite_migrations() {
     static const std::vector<Migration> migrations = {
@@ -50,6 +55,10 @@ const std::vector<Migration>& sqlite_migrations() {
                   request_id TEXT NOT NULL DEFAULT '',
                   detail TEXT NOT NULL DEFAULT ''))",
          }},
+        {2,
+         "login_failures.window_started_at",
+         {"ALTER TABLE login_failures ADD COLUMN window_started_at INTEGER NOT NULL DEFAULT 0"}},
+        {3, "login_failures.in_flight", {"ALTER TABLE login_failures ADD COLUMN in_flight INTEGER NOT NULL DEFAULT 0"}},
     };
     return migrations;
 }
@@ -98,6 +107,10 @@ const std::vector<Migration>& postgres_migrations() {
                   request_id TEXT NOT NULL DEFAULT '',
                   detail TEXT NOT NULL DEFAULT ''))",
          }},
+        {2,
+         "login_failures.window_started_at",
+         {"ALTER TABLE login_failures ADD COLUMN window_started_at BIGINT NOT NULL DEFAULT 0"}},
+        {3, "login_failures.in_flight", {"ALTER TABLE login_failures ADD COLUMN in_flight INTEGER NOT NULL DEFAULT 0"}},
     };
     return migrations;
 }

@@ -268,36 +268,66 @@ public:
         });
     }
 
-    std::int64_t locked_until(const std::string& scope, const std::string& key) override {
+    Reservation reserve_attempt(const std::string& scope, const std::string& key, int max, std::int64_t window,
+                                std::int64_t now) override {
         return in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
-            const auto r = exec_prepared_sql(tx, "SELECT locked_until FROM login_failures WHERE scope = $1 AND key = $2", scope, key);
-            return r.empty() ? std::int64_t{0} : r[0][0].as<std::int64_t>();
+            // One upsert: the row lock serialises concurrent reservations of a key, and the DO UPDATE's
+            // WHERE leaves a locked or full key alone, so a refused attempt returns no row. A window
+            // that has run out, or a lock that has ended, starts the count again.
+            const auto r = exec_prepared_sql(tx,
+                "INSERT INTO login_failures AS f "
+                "(scope, key, failures, in_flight, last_failure_at, locked_until, window_started_at) "
+                "VALUES ($1, $2, 0, 1, 0, 0, $3::bigint) "
+                "ON CONFLICT (scope, key) DO UPDATE SET "
+                "failures = CASE WHEN f.locked_until > 0 OR f.window_started_at <= $3::bigint - $5::bigint "
+                "THEN 0 ELSE f.failures END, "
+                "in_flight = CASE WHEN f.locked_until > 0 OR f.window_started_at <= $3::bigint - $5::bigint "
+                "THEN 1 ELSE f.in_flight + 1 END, "
+                "window_started_at = CASE WHEN f.locked_until > 0 OR f.window_started_at <= $3::bigint - $5::bigint "
+                "THEN $3::bigint ELSE f.window_started_at END, "
+                "locked_until = 0 "
+                "WHERE f.locked_until <= $3::bigint AND (f.locked_until > 0 "
+                "OR f.window_started_at <= $3::bigint - $5::bigint OR f.failures + f.in_flight < $4::int) "
+                "RETURNING in_flight",
+                scope, key, now, max, window);
+            if (!r.empty()) return Reservation{true, 0};
+            const auto lock = exec_prepared_sql(
+                tx, "SELECT locked_until FROM login_failures WHERE scope = $1 AND key = $2", scope, key);
+            const std::int64_t until = lock.empty() ? 0 : lock[0][0].as<std::int64_t>();
+            return Reservation{false, until > now ? until : 0};
         });
     }
 
     std::int64_t record_failure(const std::string& scope, const std::string& key, int max, std::int64_t window,
                                 std::int64_t now) override {
-        return in_transaction(primary_, [&](pqxx::transaction_base& tx) {
-            // The upsert locks the row, so the follow-up UPDATE sees no concurrent change.
+        return in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
+            // Reservations keep failures <= max, so exactly one failure of a window reaches max: it locks.
             const auto r = exec_prepared_sql(tx,
-                "INSERT INTO login_failures AS f (scope, key, failures, last_failure_at, locked_until) "
-                "VALUES ($1, $2, 1, $3, 0) ON CONFLICT (scope, key) DO UPDATE SET "
-                "failures = CASE WHEN f.last_failure_at < $3 - $4 OR f.locked_until > 0 THEN 1 ELSE f.failures + 1 END, "
-                "locked_until = CASE WHEN f.locked_until > $3 THEN f.locked_until ELSE 0 END, last_failure_at = $3 "
-                "RETURNING failures, locked_until",
-                scope, key, now, window);
-            const auto failures = r[0][0].as<std::int64_t>();
-            const auto current_lock = r[0][1].as<std::int64_t>();
-            if (current_lock != 0 || failures < max) return std::int64_t{0};
-            const std::int64_t locked = now + window;
-            exec_prepared_sql(tx, "UPDATE login_failures SET locked_until = $1 WHERE scope = $2 AND key = $3", locked, scope, key);
-            return locked;
+                "UPDATE login_failures SET failures = failures + 1, in_flight = greatest(in_flight - 1, 0), "
+                "last_failure_at = $3::bigint, locked_until = CASE WHEN locked_until = 0 AND failures + 1 >= $4::int "
+                "THEN $3::bigint + $5::bigint ELSE locked_until END "
+                "WHERE scope = $1 AND key = $2 RETURNING failures, locked_until",
+                scope, key, now, max, window);
+            if (r.empty() || r[0][0].as<int>() != max) return std::int64_t{0};
+            return r[0][1].as<std::int64_t>();
         });
     }
 
-    void clear_failures(const std::string& scope, const std::string& key) override {
+    void release_attempt(const std::string& scope, const std::string& key, Release release) override {
         in_transaction<pqxx::nontransaction>(primary_, [&](pqxx::transaction_base& tx) {
-            exec_prepared_sql(tx, "DELETE FROM login_failures WHERE scope = $1 AND key = $2", scope, key);
+            if (release == Release::clear_failures)
+                exec_prepared_sql(tx,
+                    "UPDATE login_failures SET in_flight = greatest(in_flight - 1, 0), failures = 0, locked_until = 0 "
+                    "WHERE scope = $1 AND key = $2",
+                    scope, key);
+            else
+                exec_prepared_sql(tx,
+                    "UPDATE login_failures SET in_flight = greatest(in_flight - 1, 0) WHERE scope = $1 AND key = $2",
+                    scope, key);
+            // A key with nothing to remember goes (a reservation in between keeps it: the row is re-checked).
+            exec_prepared_sql(tx,
+                "DELETE FROM login_failures WHERE scope = $1 AND key = $2 AND in_flight = 0 AND failures = 0", scope,
+                key);
             return true;
         });
     }

@@ -266,52 +266,76 @@ public:
         return sids;
     }
 
-    std::int64_t locked_until(const std::string& scope, const std::string& key) override {
+    Reservation reserve_attempt(const std::string& scope, const std::string& key, int max, std::int64_t window,
+                                std::int64_t now) override {
         std::lock_guard lock(mutex_);
+        // The same single upsert as on PostgreSQL (atomic on its own, also against another process on
+        // the file): the DO UPDATE's WHERE leaves a locked or full key alone, so a refused attempt
+        // returns no row.
+        SQLite::Statement up(db_,
+                             "INSERT INTO login_failures "
+                             "(scope, key, failures, in_flight, last_failure_at, locked_until, window_started_at) "
+                             "VALUES (?1, ?2, 0, 1, 0, 0, ?3) "
+                             "ON CONFLICT (scope, key) DO UPDATE SET "
+                             "failures = CASE WHEN login_failures.locked_until > 0 "
+                             "OR login_failures.window_started_at <= ?3 - ?5 THEN 0 ELSE login_failures.failures END, "
+                             "in_flight = CASE WHEN login_failures.locked_until > 0 "
+                             "OR login_failures.window_started_at <= ?3 - ?5 THEN 1 ELSE login_failures.in_flight + 1 END, "
+                             "window_started_at = CASE WHEN login_failures.locked_until > 0 "
+                             "OR login_failures.window_started_at <= ?3 - ?5 "
+                             "THEN ?3 ELSE login_failures.window_started_at END, "
+                             "locked_until = 0 "
+                             "WHERE login_failures.locked_until <= ?3 AND (login_failures.locked_until > 0 "
+                             "OR login_failures.window_started_at <= ?3 - ?5 "
+                             "OR login_failures.failures + login_failures.in_flight < ?4) "
+                             "RETURNING in_flight");
+        up.bind(1, scope);
+        up.bind(2, key);
+        up.bind(3, static_cast<int64_t>(now));
+        up.bind(4, max);
+        up.bind(5, static_cast<int64_t>(window));
+        if (up.executeStep()) return Reservation{true, 0};
         SQLite::Statement st(db_, "SELECT locked_until FROM login_failures WHERE scope = ? AND key = ?");
         st.bind(1, scope);
         st.bind(2, key);
-        return st.executeStep() ? st.getColumn(0).getInt64() : 0;
+        const std::int64_t until = st.executeStep() ? st.getColumn(0).getInt64() : 0;
+        return Reservation{false, until > now ? until : 0};
     }
 
     std::int64_t record_failure(const std::string& scope, const std::string& key, int max, std::int64_t window,
                                 std::int64_t now) override {
         std::lock_guard lock(mutex_);
-        ImmediateTransaction tx(db_);
-        SQLite::Statement up(db_,
-                             "INSERT INTO login_failures (scope, key, failures, last_failure_at, locked_until) "
-                             "VALUES (?1, ?2, 1, ?3, 0) ON CONFLICT (scope, key) DO UPDATE SET "
-                             "failures = CASE WHEN login_failures.last_failure_at < ?3 - ?4 "
-                             "OR login_failures.locked_until > 0 THEN 1 ELSE login_failures.failures + 1 END, "
-                             "locked_until = CASE WHEN login_failures.locked_until > ?3 THEN login_failures.locked_until "
-                             "ELSE 0 END, last_failure_at = ?3 RETURNING failures, locked_until");
-        up.bind(1, scope);
-        up.bind(2, key);
-        up.bind(3, static_cast<int64_t>(now));
-        up.bind(4, static_cast<int64_t>(window));
-        up.executeStep();
-        const auto failures = up.getColumn(0).getInt64();
-        const auto current_lock = up.getColumn(1).getInt64();
-        up.reset();
-        std::int64_t locked = 0;
-        if (current_lock == 0 && failures >= max) {
-            locked = now + window;
-            SQLite::Statement lock_it(db_, "UPDATE login_failures SET locked_until = ? WHERE scope = ? AND key = ?");
-            lock_it.bind(1, static_cast<int64_t>(locked));
-            lock_it.bind(2, scope);
-            lock_it.bind(3, key);
-            lock_it.exec();
-        }
-        tx.commit();
-        return locked;
+        // Reservations keep failures <= max, so exactly one failure of a window reaches max: it locks.
+        SQLite::Statement st(db_,
+                             "UPDATE login_failures SET failures = failures + 1, in_flight = max(in_flight - 1, 0), "
+                             "last_failure_at = ?3, locked_until = CASE WHEN locked_until = 0 AND failures + 1 >= ?4 "
+                             "THEN ?3 + ?5 ELSE locked_until END "
+                             "WHERE scope = ?1 AND key = ?2 RETURNING failures, locked_until");
+        st.bind(1, scope);
+        st.bind(2, key);
+        st.bind(3, static_cast<int64_t>(now));
+        st.bind(4, max);
+        st.bind(5, static_cast<int64_t>(window));
+        if (!st.executeStep() || st.getColumn(0).getInt() != max) return 0;
+        return st.getColumn(1).getInt64();
     }
 
-    void clear_failures(const std::string& scope, const std::string& key) override {
+    void release_attempt(const std::string& scope, const std::string& key, Release release) override {
         std::lock_guard lock(mutex_);
-        SQLite::Statement st(db_, "DELETE FROM login_failures WHERE scope = ? AND key = ?");
+        SQLite::Statement st(db_, release == Release::clear_failures
+                                      ? "UPDATE login_failures SET in_flight = max(in_flight - 1, 0), failures = 0, "
+                                        "locked_until = 0 WHERE scope = ? AND key = ?"
+                                      : "UPDATE login_failures SET in_flight = max(in_flight - 1, 0) "
+                                        "WHERE scope = ? AND key = ?");
         st.bind(1, scope);
         st.bind(2, key);
         st.exec();
+        // A key with nothing to remember goes.
+        SQLite::Statement gone(db_,
+                               "DELETE FROM login_failures WHERE scope = ? AND key = ? AND in_flight = 0 AND failures = 0");
+        gone.bind(1, scope);
+        gone.bind(2, key);
+        gone.exec();
     }
 
     void add_audit(const AuditEvent& e) override {

@@ -87,13 +87,29 @@ public:
     virtual std::vector<std::string> revoke_user_sessions(const std::string& user_id, const std::string& reason,
                                                           std::int64_t now) = 0;
 
-    // Failed-login counters, keyed by (scope, key): scope "account" or "ip". A failure older than
-    // `window` seconds restarts the count; `max` failures lock the key until now + window.
-    virtual std::int64_t locked_until(const std::string& scope, const std::string& key) = 0;  // 0: never
-    // Returns the lock's end when this failure locked the key, else 0.
-    virtual std::int64_t record_failure(const std::string& scope, const std::string& key, int max,
-                                        std::int64_t window, std::int64_t now) = 0;
-    virtual void clear_failures(const std::string& scope, const std::string& key) = 0;
+    // Password-attempt counters, keyed by (scope, key): scope "account" or "ip". An attempt is reserved
+    // (in flight) before its password is checked and then settled as a failure or given back, so
+    // concurrent guesses cannot overtake the limit: failures + attempts in flight never exceed `max`.
+    // A window opens at a key's first reservation and lasts `window` seconds; the next reservation after
+    // it (or after the key's lock has ended) starts a new count.
+    struct Reservation {
+        bool granted = false;  // within the limit: check the password, then record_failure or release_attempt
+        // Refused: when the key's lock ends, or 0 when it is not locked but `max` attempts are failed or
+        // still in flight (worth retrying in a moment).
+        std::int64_t locked_until = 0;
+    };
+    // One atomic step: refused while the key is locked or full; else one more attempt in flight.
+    virtual Reservation reserve_attempt(const std::string& scope, const std::string& key, int max, std::int64_t window,
+                                        std::int64_t now) = 0;
+    // Settles a reserved attempt as a failure. Returns the lock's end when this failure was the `max`-th
+    // of the window and locked the key until now + window, else 0.
+    virtual std::int64_t record_failure(const std::string& scope, const std::string& key, int max, std::int64_t window,
+                                        std::int64_t now) = 0;
+    enum class Release { keep_failures, clear_failures };
+    // Gives a reserved attempt back (its password was right); clear_failures also forgets the key's
+    // failures and lifts its lock (the account, after a right password). A key left with no failures
+    // and nothing in flight is deleted.
+    virtual void release_attempt(const std::string& scope, const std::string& key, Release release) = 0;
 
     virtual void add_audit(const AuditEvent& event) = 0;
     // Newest first.

@@ -5,6 +5,9 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <strings.h>
+
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -112,6 +115,11 @@ Reply AuthProcess::call_raw(const std::string& method, const std::string& path, 
     return json_request(http_, base_url(), method, path, raw_body, token, headers);
 }
 
+std::string Reply::error_field(const char* name) const {
+    if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) return "";
+    return body["error"].value(name, "");
+}
+
 Reply json_request(HttpClient& http, const std::string& base_url, const std::string& method, const std::string& path,
                    const std::string& raw_body, const std::string& token, const HttpHeaders& headers) {
     HttpRequest request;
@@ -119,7 +127,10 @@ Reply json_request(HttpClient& http, const std::string& base_url, const std::str
     request.method = method;
     request.url = base_url + path;
     request.body = raw_body;
-    if (!raw_body.empty()) request.headers.push_back({"Content-Type", "application/json"});
+    const bool typed = std::any_of(headers.begin(), headers.end(), [](const auto& h) {
+        return h.first.size() == 12 && ::strncasecmp(h.first.c_str(), "Content-Type", 12) == 0;
+    });
+    if (!raw_body.empty() && !typed) request.headers.push_back({"Content-Type", "application/json"});
     if (!token.empty()) request.headers.push_back({"Authorization", "Bearer " + token});
     Reply reply;
     reply.raw = http.send(request);

@@ -44,10 +44,14 @@ struct Reply {
     nlohmann::json body;  // null when the body is not JSON
     HttpResponse raw;
     std::string header(const std::string& name) const { return raw.header(name); }
+    // A field of the error object ("code", "message"); "" when there is none, so that an unexpected
+    // success fails a check instead of reading past the end of the JSON.
+    std::string error_field(const char* name) const;
 };
 
-// One request to base_url + path: a JSON body (Content-Type set when not empty), a bearer token when
-// given; the reply's body parsed as JSON when it is JSON.
+// One request to base_url + path: a JSON body (Content-Type: application/json when not empty, unless
+// `headers` name a Content-Type of their own), a bearer token when given; the reply's body parsed as
+// JSON when it is JSON.
 Reply json_request(HttpClient& http, const std::string& base_url, const std::string& method, const std::string& path,
                    const std::string& raw_body, const std::string& token = {}, const HttpHeaders& headers = {});
 
@@ -67,6 +71,7 @@ public:
     Reply call_raw(const std::string& method, const std::string& path, const std::string& raw_body,
                    const std::string& token = {}, const HttpHeaders& headers = {});
     std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    int port() const { return port_; }
     std::string err() const { return child_->err(); }
 
 private:

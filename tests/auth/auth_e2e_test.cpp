@@ -261,7 +261,7 @@ TEST_CASE("bad input gets a clear 400: malformed JSON and the password policy", 
     AuthProcess auth(service_env(backend));
 
     for (const char* body : {"{bad", "[1,2]", "\"text\"", ""}) {
-        const auto r = auth.call_raw("POST", "/api/auth/login", body);
+        const auto r = auth.call_raw("POST", "/api/auth/login", body, "", {{"Content-Type", "application/json"}});
         INFO(body);
         CHECK(r.status == 400);
         CHECK(r.body["error"]["code"] == "invalid_json");

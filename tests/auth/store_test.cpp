@@ -3,6 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <SQLiteCpp/SQLiteCpp.h>
 
 #include "common/uuid.h"
 #include "services/auth/store.h"
@@ -59,16 +64,40 @@ void exercise(Store& store) {
     std::sort(revoked.begin(), revoked.end());
     CHECK(revoked == std::vector<std::string>{"s-a", "s-b"});
 
-    // Lockout counters: 3 failures within the window lock; an old failure starts the count again.
+    // Attempt counters: failures plus attempts in flight never exceed max; the max-th failure locks.
+    using R = Store::Reservation;
+    using Release = Store::Release;
+    const auto same = [](const R& a, const R& b) { return a.granted == b.granted && a.locked_until == b.locked_until; };
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2000), R{true, 0}));
     CHECK(store.record_failure("account", "alice", 3, 100, 2000) == 0);
-    CHECK(store.record_failure("account", "alice", 3, 100, 2001) == 0);
-    CHECK(store.record_failure("account", "alice", 3, 100, 2002) == 2102);
-    CHECK(store.locked_until("account", "alice") == 2102);
-    CHECK(store.record_failure("account", "bob", 3, 100, 2000) == 0);
-    CHECK(store.record_failure("account", "bob", 3, 100, 2000 + 500) == 0);  // the first one is too old
-    CHECK(store.record_failure("account", "bob", 3, 100, 2000 + 501) == 0);
-    store.clear_failures("account", "alice");
-    CHECK(store.locked_until("account", "alice") == 0);
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2001), R{true, 0}));
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2001), R{true, 0}));
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2001), R{false, 0}));  // full, not locked
+    store.release_attempt("account", "alice", Release::keep_failures);               // a right password
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2001), R{true, 0}));
+    CHECK(store.record_failure("account", "alice", 3, 100, 2002) == 0);
+    CHECK(store.record_failure("account", "alice", 3, 100, 2002) == 2102);  // the 3rd failure locks
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2003), R{false, 2102}));
+    CHECK(same(store.reserve_attempt("account", "alice", 3, 100, 2102), R{true, 0}));  // the lock has ended
+    store.release_attempt("account", "alice", Release::clear_failures);
+    // A right password clears the failures (and a lock) for the account.
+    CHECK(same(store.reserve_attempt("account", "bob", 1, 100, 2000), R{true, 0}));
+    CHECK(store.record_failure("account", "bob", 1, 100, 2000) == 2100);
+    CHECK(same(store.reserve_attempt("account", "bob", 1, 100, 2000), R{false, 2100}));
+    store.release_attempt("account", "bob", Release::clear_failures);
+    CHECK(same(store.reserve_attempt("account", "bob", 1, 100, 2001), R{true, 0}));
+    CHECK(same(store.reserve_attempt("ip", "bob", 1, 100, 2001), R{true, 0}));  // scopes are separate
+    // The window runs from its first attempt: failures that old, and given-back attempts, are forgotten.
+    for (const std::int64_t at : {3000, 3050}) {
+        CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, at), R{true, 0}));
+        CHECK(store.record_failure("ip", "carol", 3, 100, at) == 0);
+    }
+    CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3099), R{true, 0}));
+    store.release_attempt("ip", "carol", Release::keep_failures);
+    CHECK(same(store.reserve_attempt("ip", "carol", 3, 100, 3100), R{true, 0}));  // a new window: 0 failures
+    CHECK(store.record_failure("ip", "carol", 3, 100, 3100) == 0);
+    store.release_attempt("account", "nobody", Release::clear_failures);  // nothing to give back: no error
+    CHECK(store.record_failure("account", "nobody", 3, 100, 3100) == 0);
 
     // Profile, role, audit, delete.
     auto bob = make_user("bob");
@@ -92,6 +121,39 @@ void exercise(Store& store) {
     CHECK(store.ping());
 }
 
+// Many threads trying one key at once, each failing: exactly `max` are granted, whatever the interleaving.
+int granted_in_burst(Store& store, int threads, int max) {
+    std::atomic<int> granted{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i)
+        pool.emplace_back([&] {
+            while (!go) std::this_thread::yield();
+            if (store.reserve_attempt("account", "burst", max, 900, 5000).granted) {
+                ++granted;
+                store.record_failure("account", "burst", max, 900, 5000);
+            }
+        });
+    go = true;
+    for (auto& t : pool) t.join();
+    return granted;
+}
+
+// Turns a migrated database back into version 1 holding a lock as version 1 wrote it (failures and
+// locked_until only), for the upgrade tests.
+constexpr const char* k_back_to_version_1[] = {
+    "DELETE FROM schema_migrations WHERE version > 1",
+    "ALTER TABLE login_failures DROP COLUMN in_flight",
+    "ALTER TABLE login_failures DROP COLUMN window_started_at",
+    "INSERT INTO login_failures (scope, key, failures, last_failure_at, locked_until) VALUES ('account', 'old', 5, 100, 9000)",
+};
+
+// After the upgrade: the old lock holds until it ends, then the key counts afresh.
+void check_upgraded(Store& store) {
+    CHECK(store.reserve_attempt("account", "old", 5, 900, 8999).locked_until == 9000);
+    CHECK(store.reserve_attempt("account", "old", 5, 900, 9000).granted);
+}
+
 TEST_CASE("the SQLite store: users, sessions, lockout and audit; migrations applied once") {
     aaiti::test::TempDir dir;
     StorageSettings settings;
@@ -100,9 +162,17 @@ TEST_CASE("the SQLite store: users, sessions, lockout and audit; migrations appl
         auto store = open_store(settings);
         CHECK(store->backend() == "sqlite");
         exercise(*store);
+        CHECK(granted_in_burst(*store, 30, 5) == 5);
+        CHECK(store->reserve_attempt("account", "burst", 5, 900, 5001).locked_until == 5900);
     }
     auto again = open_store(settings);  // a second start applies nothing and keeps the data
     CHECK(again->user_by_username("alice"));
+    again.reset();
+    {
+        SQLite::Database db(settings.sqlite_path, SQLite::OPEN_READWRITE);
+        for (const char* sql : k_back_to_version_1) db.exec(sql);
+    }
+    check_upgraded(*open_store(settings));
 }
 
 TEST_CASE("the PostgreSQL store: users, sessions, lockout and audit; migrations applied once", "[pg]") {
@@ -116,10 +186,16 @@ TEST_CASE("the PostgreSQL store: users, sessions, lockout and audit; migrations 
         auto store = open_store(settings);
         CHECK(store->backend() == "postgresql");
         exercise(*store);
+        CHECK(granted_in_burst(*store, 30, 5) == 5);
+        CHECK(store->reserve_attempt("account", "burst", 5, 900, 5001).locked_until == 5900);
     }
     auto again = open_store(settings);
     CHECK(again->user_by_username("alice"));
-    CHECK(aaiti::test::query_scalar(db.url(), "SELECT count(*) FROM schema_migrations") == "1");
+    CHECK(aaiti::test::query_scalar(db.url(), "SELECT count(*) FROM schema_migrations") == "3");
+    again.reset();
+    for (const char* sql : k_back_to_version_1) aaiti::test::exec_sql(db.url(), sql);
+    check_upgraded(*open_store(settings));
+    CHECK(aaiti::test::query_scalar(db.url(), "SELECT count(*) FROM schema_migrations") == "3");
 }
 
 }  // namespace
