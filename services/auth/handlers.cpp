@@ -531,7 +531,8 @@ void AuthService::register_routes(kit::Server& server) {
     Impl* impl = impl_.get();
     // Every handler runs on a worker pool; a database that went away answers 503, not 500. The ones
     // that hash or verify a password get a pool of their own (settings.h: hash_concurrency/queue).
-    server.add_worker_pool(std::string(k_password_pool), impl->settings.hash_concurrency, impl->settings.hash_queue);
+    server.add_worker_pool(std::string(k_password_pool), impl->settings.hash_concurrency, impl->settings.hash_queue,
+                           impl->settings.hash_nice);
     auto blocking = [&server, impl](const char* method, const char* path, Response (Impl::*member)(const Request&),
                                     std::string_view pool = kit::Server::k_default_pool) {
         server.route_blocking(method, path, [impl, member](const Request& r) {

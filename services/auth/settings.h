@@ -42,6 +42,10 @@ struct AuthSettings {
     // hash_queue: requests waiting for one of them (AUTH_HASH_QUEUE); beyond it 503 + Retry-After.
     std::size_t hash_concurrency = 1;
     std::size_t hash_queue = 32;
+    // The hashing threads' niceness: when the I/O threads or the database routes want the CPU, a
+    // hash waits (it costs a login some milliseconds; the other way round it cost every request the
+    // length of a queue of hashes). Idle CPU still goes to the hashes.
+    int hash_nice = 10;
 };
 
 // AUTH_HASH_CONCURRENCY's 0 on a machine with `cores` cores.

@@ -201,10 +201,11 @@ Server& Server::route_blocking(std::string_view method, std::string_view path_te
     return *this;
 }
 
-Server& Server::add_worker_pool(std::string name, std::size_t threads, std::size_t queue_capacity) {
+Server& Server::add_worker_pool(std::string name, std::size_t threads, std::size_t queue_capacity, int nice) {
     auto& core = impl_->core;
     if (core.find_pool(name)) throw ConfigError("kit: worker pool \"" + name + "\" was added twice");
     if (threads == 0) throw ConfigError("kit: worker pool \"" + name + "\" needs at least one thread");
+    if (nice < 0 || nice > 19) throw ConfigError("kit: worker pool \"" + name + "\": niceness must be 0..19");
     {
         std::lock_guard lock(impl_->lifecycle);
         if (impl_->started) throw ConfigError("kit: worker pool \"" + name + "\" added after start()");
@@ -213,6 +214,7 @@ Server& Server::add_worker_pool(std::string name, std::size_t threads, std::size
     slot->name = std::move(name);
     slot->threads = threads;
     slot->queue_capacity = queue_capacity;
+    slot->nice = nice;
     slot->queued = &core.http_metrics.worker_pool_queued.with({slot->name});
     slot->rejected = &core.http_metrics.worker_pool_rejected.with({slot->name});
     core.pools.push_back(std::move(slot));
@@ -295,7 +297,7 @@ void Server::start() {
     if (impl_->started) return;
     auto& core = impl_->core;
     impl_->bind_all();
-    for (auto& slot : core.pools) slot->pool = std::make_unique<WorkerPool>(slot->threads, slot->queue_capacity);
+    for (auto& slot : core.pools) slot->pool = std::make_unique<WorkerPool>(slot->threads, slot->queue_capacity, slot->nice);
     int index = 0;
     for (auto& t : impl_->threads) {
         t->work.emplace(t->ioc.get_executor());

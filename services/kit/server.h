@@ -47,8 +47,11 @@ public:
     // One more worker pool for blocking routes, before start(): work of one kind that is slow and
     // comes in bursts (password hashing) then queues and is refused on its own threads, and the other
     // blocking routes keep theirs. `queue_capacity` counts requests waiting for a thread. Metrics are
-    // labelled with `name`. ConfigError for a name already used or zero threads.
-    Server& add_worker_pool(std::string name, std::size_t threads, std::size_t queue_capacity);
+    // labelled with `name`. `nice` > 0 lowers its threads' CPU priority (Linux niceness, per thread),
+    // so CPU-bound work there yields to the I/O threads and the other pools when they have work: a
+    // surge of it then costs its own latency, not everyone's. ConfigError for a name already used,
+    // zero threads or a niceness outside 0..19.
+    Server& add_worker_pool(std::string name, std::size_t threads, std::size_t queue_capacity, int nice = 0);
     // Async: the handler calls the Responder once, from any thread.
     Server& route_async(std::string_view method, std::string_view path_template, AsyncHandler handler);
     // Async handler for every request whose path matches no route (instead of 404): a reverse proxy's

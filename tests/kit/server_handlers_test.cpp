@@ -1,7 +1,11 @@
 // Handler forms (inline, blocking on the worker pool, async) and their failure modes.
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <future>
 #include <mutex>
 #include <stdexcept>
@@ -234,6 +238,25 @@ TEST_CASE("a named pool's full queue answers 503 + Retry-After while routes on t
     CHECK(a->status == 200);
     CHECK(b->status == 200);
     CHECK(a->body == "logged in worker");
+}
+
+TEST_CASE("a worker pool added with a niceness runs its handlers at that niceness, the default pool at the process's") {
+    Server s(test_options());
+    s.add_worker_pool("background", 1, 4, 7);
+    auto niceness = [](const Request&) {
+        errno = 0;
+        return Response::text(200, std::to_string(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()))));
+    };
+    s.route_blocking("GET", "/background", niceness, "background");
+    s.route_blocking("GET", "/default", niceness);
+    s.start();
+    errno = 0;
+    const int process = ::getpriority(PRIO_PROCESS, 0);
+    CHECK(get(s.port(), "/default").body == std::to_string(process));
+    // Niceness 7, unless the test itself runs nicer than that and may not lower it (not as root).
+    const std::string background = get(s.port(), "/background").body;
+    CHECK((background == "7" || (process > 7 && background == std::to_string(process))));
+    CHECK_THROWS_AS(s.add_worker_pool("bad", 1, 0, 20), aaiti::ConfigError);
 }
 
 TEST_CASE("a blocking route naming a pool that was not added, or a pool added twice, is a ConfigError") {

@@ -23,6 +23,7 @@ struct WorkerPoolSlot {
     std::string name;
     std::size_t threads = 1;
     std::size_t queue_capacity = 0;
+    int nice = 0;
     std::unique_ptr<WorkerPool> pool;  // created by Server::start()
     metrics::Gauge* queued = nullptr;
     metrics::Counter* rejected = nullptr;
