@@ -30,7 +30,10 @@ std::vector<Panel> panels_for(const Service& svc) {
          "percentunit", "5xx"},
         {"Requests in flight", "sum by (instance) (http_requests_in_flight{" + j + "})", "short", "{{instance}}"},
         {"Open connections", "sum by (instance) (http_connections_open{" + j + "})", "short", "{{instance}}"},
-        {"Worker pool queue", "sum by (instance) (http_worker_pool_queued{" + j + "})", "short", "{{instance}}"},
+        // By pool: auth's password pool fills in a login surge while its default pool stays empty.
+        {"Worker pool queue", "sum by (instance, pool) (http_worker_pool_queued{" + j + "})", "short", "{{instance}} {{pool}}"},
+        {"Refused by a full worker pool (503)", "sum by (pool) (rate(http_worker_pool_rejected_total{" + j + "}[5m]))", "reqps",
+         "{{pool}}"},
     };
     if (svc.name == "auth") {
         panels.push_back({"Logins by result", "sum by (result) (rate(auth_logins_total{" + j + "}[5m]))", "ops", "{{result}}"});

@@ -23,9 +23,12 @@ int serve(const ServeOptions& options) {
     server_options.port = address.port;
     server_options.threads = options.threads;
     kit::apply_client_config(config, server_options);
-    // Every route is a blocking one (database, argon2id). Enough workers to keep the connection pool
-    // busy, and a queue deep enough for a gateway's burst of 1000+ concurrent users: a request that
-    // waits its turn beats a 503 that the gateway counts against the upstream.
+    // Every route is a blocking one (database, argon2id). The default pool serves the database routes:
+    // enough workers to keep the connection pool busy, and a queue deep enough for a gateway's burst
+    // of 1000+ concurrent users (a request that waits its turn beats a 503). Password hashing has its
+    // own small pool and short queue (AuthService::register_routes, AUTH_HASH_*): hashes are CPU-bound
+    // for tens of milliseconds each, so waiting behind thousands of them would be no service at all,
+    // and sharing these workers with them is how a login surge once stalled every route.
     server_options.worker_threads = std::max<std::size_t>(server_options.worker_threads,
                                                           static_cast<std::size_t>(settings.storage.pool_max));
     server_options.worker_queue_capacity = 8192;
@@ -44,7 +47,9 @@ int serve(const ServeOptions& options) {
                    {"database", backend == "sqlite" ? settings.storage.sqlite_path
                                                      : mask_secrets_in_url(settings.storage.write_url)},
                    {"read_database", backend == "sqlite" ? std::string() : mask_secrets_in_url(settings.storage.read_url)},
-                   {"threads", server.options().threads}});
+                   {"threads", server.options().threads},
+                   {"hash_concurrency", static_cast<std::uint64_t>(settings.hash_concurrency)},
+                   {"hash_queue", static_cast<std::uint64_t>(settings.hash_queue)}});
     const int code = server.run();
     server.stop();
     return code;

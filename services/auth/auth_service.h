@@ -3,6 +3,7 @@
 // `serve` (the service) and `set_role_command` (an operator's admin subcommand).
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "services/auth/settings.h"
 
@@ -17,10 +18,13 @@ namespace aaiti::auth {
 
 class Store;
 
-// The /api/auth routes (see README.md for the API). Handlers that touch the database or hash
-// passwords run on the kit's worker pool.
+// The /api/auth routes (see README.md for the API). Handlers that touch the database run on the
+// kit's default worker pool; the ones that hash or verify a password on the pool k_password_pool
+// (register_routes adds it), so a login surge queues and is refused there alone.
 class AuthService {
 public:
+    static constexpr std::string_view k_password_pool = "password";
+
     AuthService(const AuthSettings& settings, std::unique_ptr<Store> store, metrics::Registry& registry);
     ~AuthService();
     AuthService(const AuthService&) = delete;

@@ -567,8 +567,12 @@ AuthService::~AuthService() = default;
 
 void AuthService::register_routes(kit::Server& server) {
     Impl* impl = impl_.get();
-    // Every handler runs on the worker pool; a database that went away answers 503, not 500.
-    auto blocking = [&server, impl](const char* method, const char* path, Response (Impl::*member)(const Request&)) {
+    // Every handler runs on a worker pool; a database that went away answers 503, not 500. The ones
+    // that hash or verify a password get a pool of their own (settings.h: hash_concurrency/queue).
+    server.add_worker_pool(std::string(k_password_pool), impl->settings.hash_concurrency, impl->settings.hash_queue,
+                           impl->settings.hash_nice);
+    auto blocking = [&server, impl](const char* method, const char* path, Response (Impl::*member)(const Request&),
+                                    std::string_view pool = kit::Server::k_default_pool) {
         server.route_blocking(method, path, [impl, member](const Request& r) {
             try {
                 return (impl->*member)(r);
@@ -579,15 +583,15 @@ void AuthService::register_routes(kit::Server& server) {
                 res.headers.set("Retry-After", "1");
                 return res;
             }
-        });
+        }, pool);
     };
-    blocking("POST", "/api/auth/register", &Impl::register_user);
-    blocking("POST", "/api/auth/login", &Impl::login);
+    blocking("POST", "/api/auth/register", &Impl::register_user, k_password_pool);
+    blocking("POST", "/api/auth/login", &Impl::login, k_password_pool);
     blocking("POST", "/api/auth/refresh", &Impl::refresh);
     blocking("POST", "/api/auth/verify", &Impl::verify);
     blocking("GET", "/api/auth/profile", &Impl::get_profile);
     blocking("PUT", "/api/auth/profile", &Impl::put_profile);
-    blocking("POST", "/api/auth/change-password", &Impl::change_password);
+    blocking("POST", "/api/auth/change-password", &Impl::change_password, k_password_pool);
     blocking("POST", "/api/auth/logout", &Impl::logout);
     blocking("GET", "/api/auth/users", &Impl::list_users);
     blocking("PATCH", "/api/auth/users/{id}/role", &Impl::set_role);

@@ -1,6 +1,7 @@
 #include "services/auth/settings.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "common/config.h"
 #include "common/error.h"
@@ -16,6 +17,13 @@ std::chrono::seconds whole_seconds(const Config& config, std::string_view key) {
 }
 
 }  // namespace
+
+std::size_t default_hash_concurrency(unsigned cores) {
+    // argon2id keeps a core busy for the whole hash: one per core would leave the I/O threads and the
+    // database routes (profile, verify, refresh) only what the scheduler spares them during a surge,
+    // which is how fifty logins once made the probes time out. One core stays for them.
+    return cores > 1 ? cores - 1 : 1;
+}
 
 StorageSettings storage_settings_from_config(const Config& config) {
     StorageSettings s;
@@ -54,6 +62,10 @@ AuthSettings auth_settings_from_config(const Config& config, bool require_jwt_se
     a.lockout_max_failures = static_cast<int>(std::max<std::int64_t>(1, config.get_int("AUTH_LOCKOUT_MAX_FAILURES")));
     a.lockout_duration = whole_seconds(config, "AUTH_LOCKOUT_DURATION");
     a.redis_url = config.get_or("REDIS_URL", "");
+    const auto concurrency = config.get_int("AUTH_HASH_CONCURRENCY");
+    a.hash_concurrency = concurrency > 0 ? static_cast<std::size_t>(concurrency)
+                                         : default_hash_concurrency(std::thread::hardware_concurrency());
+    a.hash_queue = static_cast<std::size_t>(std::max<std::int64_t>(0, config.get_int("AUTH_HASH_QUEUE")));
     return a;
 }
 

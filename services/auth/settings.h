@@ -2,6 +2,7 @@
 // What aaiti-auth reads from the configuration (common/config.h), checked once at start so a bad value
 // stops the service with exit 78 instead of failing the first request.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -34,7 +35,21 @@ struct AuthSettings {
     int lockout_max_failures = 5;                            // per account; per IP it is 4x this
     std::chrono::seconds lockout_duration{15 * 60};          // AUTH_LOCKOUT_DURATION
     std::string redis_url;                                   // REDIS_URL (revocations for the gateway)
+    // Requests that hash or verify a password (login, register, change-password) run on a worker pool
+    // of their own, so a login surge queues and is refused there while every other route keeps its
+    // threads. hash_concurrency: threads of that pool (AUTH_HASH_CONCURRENCY; its 0 = one per core
+    // but one, at least one: a core stays free for the I/O threads and the other routes).
+    // hash_queue: requests waiting for one of them (AUTH_HASH_QUEUE); beyond it 503 + Retry-After.
+    std::size_t hash_concurrency = 1;
+    std::size_t hash_queue = 32;
+    // The hashing threads' niceness: when the I/O threads or the database routes want the CPU, a
+    // hash waits (it costs a login some milliseconds; the other way round it cost every request the
+    // length of a queue of hashes). Idle CPU still goes to the hashes.
+    int hash_nice = 10;
 };
+
+// AUTH_HASH_CONCURRENCY's 0 on a machine with `cores` cores.
+std::size_t default_hash_concurrency(unsigned cores);
 
 // Storage only (the admin subcommand needs no JWT secret). PostgreSQL when WRITE_DB_URL is set, else SQLite.
 StorageSettings storage_settings_from_config(const Config& config);

@@ -103,7 +103,7 @@ Gateway::Impl::Impl(GatewayOptions o)
         limiter = make_rate_limiter(options.redis_url, options.rate_limit_window, options.rate_limit_max, n, server.metrics());
     std::vector<Upstream*> all;
     for (const auto& u : table.upstreams()) all.push_back(u.get());
-    health = std::make_unique<HealthChecker>(all, options.health_interval, options.health_timeout);
+    health = std::make_unique<HealthChecker>(all, options.health_path, options.health_interval, options.health_timeout);
     if (!options.jaeger_endpoint.empty()) {
         SpanExporterOptions so;
         so.endpoint = options.jaeger_endpoint;
@@ -296,7 +296,7 @@ void Gateway::Impl::forward(std::shared_ptr<ProxyCall> call) {
         const auto now = Clock::now();
         switch (r.kind) {
             case ExchangeResult::Kind::response:
-                u->on_response(r.response.status, now);
+                u->on_response(r.response.status, now, r.response.headers.contains("Retry-After"));
                 if (u->metrics.latency) u->metrics.latency->observe(std::chrono::duration<double>(now - started).count());
                 finish(*call, std::move(r.response));
                 return;

@@ -152,6 +152,9 @@ void validate(const GatewayOptions& o) {
         throw ConfigError("RATE_LIMIT_MAX must be >= 1 and RATE_LIMIT_WINDOW >= 1s");
     if (o.health_fall < 1 || o.health_rise < 1 || o.eject_after_errors < 1)
         throw ConfigError("gateway: health fall/rise and eject thresholds must be >= 1");
+    if (o.health_path.empty() || o.health_path.front() != '/' ||
+        o.health_path.find_first_of(" \r\n?#") != std::string::npos)
+        throw ConfigError("gateway: health path \"" + o.health_path + "\" must be an absolute path such as /ready");
     if (o.connect_timeout.count() <= 0 || o.response_timeout.count() <= 0 || o.health_interval.count() <= 0)
         throw ConfigError("gateway: timeouts and the health interval must be positive");
 }

@@ -56,7 +56,10 @@ struct GatewayOptions {
     // into connect/close churn.
     std::size_t idle_connections_per_upstream = 1024;
 
-    // Active checks: GET <upstream>/health every interval; `fall` failures -> down, `rise` successes -> up.
+    // Active checks: GET <upstream><health_path> every interval; `fall` failures -> down, `rise`
+    // successes -> up. Readiness, not liveness: an instance whose database is gone is alive but should
+    // get no requests. An upstream that answers 404 there (no readiness endpoint) is probed on /health.
+    std::string health_path = "/ready";
     std::chrono::milliseconds health_interval{2'000};
     std::chrono::milliseconds health_timeout{1'000};
     int health_fall = 3;

@@ -3,11 +3,14 @@
 #include <exception>
 
 #include "common/http_client.h"
+#include "common/logging.h"
 
 namespace aaiti::gateway {
 
-HealthChecker::HealthChecker(std::vector<Upstream*> upstreams, std::chrono::milliseconds interval, std::chrono::milliseconds timeout)
-    : upstreams_(std::move(upstreams)), interval_(interval), timeout_(timeout) {}
+HealthChecker::HealthChecker(std::vector<Upstream*> upstreams, std::string path, std::chrono::milliseconds interval,
+                             std::chrono::milliseconds timeout)
+    : upstreams_(std::move(upstreams)), path_(std::move(path)), liveness_only_(upstreams_.size(), false), interval_(interval),
+      timeout_(timeout) {}
 
 HealthChecker::~HealthChecker() { stop(); }
 
@@ -28,7 +31,8 @@ void HealthChecker::run() {
     HttpClient client;  // keeps connections to the upstreams alive between rounds
     for (;;) {
         const auto round_start = std::chrono::steady_clock::now();
-        for (Upstream* u : upstreams_) {
+        for (std::size_t i = 0; i < upstreams_.size(); ++i) {
+            Upstream* u = upstreams_[i];
             {
                 std::lock_guard lock(mutex_);
                 if (stopping_) return;
@@ -36,11 +40,19 @@ void HealthChecker::run() {
             bool ok = false;
             try {
                 HttpRequest req;
-                req.url = u->address().url + "/health";
+                req.url = u->address().url + (liveness_only_[i] ? "/health" : path_);
                 req.timeout = timeout_;
                 req.connect_timeout = timeout_;
                 req.direct = true;
-                ok = client.send(req).status < 400;
+                long status = client.send(req).status;
+                if (status == 404 && !liveness_only_[i] && path_ != "/health") {
+                    liveness_only_[i] = true;
+                    logging::info("gateway: upstream has no " + path_ + "; probing its /health instead",
+                                  {{"upstream", u->address().url}});
+                    req.url = u->address().url + "/health";
+                    status = client.send(req).status;
+                }
+                ok = status < 400;
             } catch (const std::exception&) {
                 ok = false;  // refused, timed out: a failed probe
             }

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> routes;
     std::string balance = "round-robin";
     unsigned threads = 0;
-    std::string config_file, log_level, log_format, health_interval = "2s";
+    std::string config_file, log_level, log_format, health_interval = "2s", health_path = "/ready";
     bool no_access_log = false;
     app.add_option("--listen", listen, "HOST:PORT to listen on")->capture_default_str();
     app.add_option("--route", routes,
@@ -23,7 +23,10 @@ int main(int argc, char** argv) {
                    "(public: no token needed; unlimited: no rate limit)");
     app.add_option("--balance", balance, "round-robin|least-conn")->capture_default_str();
     app.add_option("--threads", threads, "I/O threads (0: one per core)")->capture_default_str();
-    app.add_option("--health-interval", health_interval, "how often each upstream's GET /health is probed (250ms, 2s, ...)")
+    app.add_option("--health-interval", health_interval, "how often each upstream's health path is probed (250ms, 2s, ...)")
+        ->capture_default_str();
+    app.add_option("--health-path", health_path,
+                   "the path each upstream is probed on (readiness; an upstream answering 404 there is probed on /health)")
         ->capture_default_str();
     app.add_option("--config", config_file, "stack file (default ./aaiti.yaml when present)");
     app.add_option("--log-level", log_level, "trace|debug|info|warn|error|critical|off (LOG_LEVEL)");
@@ -58,6 +61,7 @@ int main(int argc, char** argv) {
         } catch (const std::invalid_argument&) {
             throw UsageError("--health-interval \"" + health_interval + "\" is not a duration; use e.g. 500ms, 2s, 1m");
         }
+        options.health_path = health_path;
         if (!routes.empty()) {
             options.routes.clear();
             for (const auto& r : routes) options.routes.push_back(gateway::parse_route(r));

@@ -45,8 +45,9 @@ void Upstream::end_request() noexcept {
     if (metrics.active) metrics.active->dec();
 }
 
-void Upstream::on_response(int status, Clock::time_point now) noexcept {
+void Upstream::on_response(int status, Clock::time_point now, bool shed) noexcept {
     if (status >= 100 && status <= 599 && metrics.responses[status / 100 - 1]) metrics.responses[status / 100 - 1]->inc();
+    if (status == 503 && shed) return;  // neither an error nor a success: the streak stays as it was
     if (status >= 500) {
         count_error(now, false);
         return;

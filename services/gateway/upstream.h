@@ -59,7 +59,11 @@ public:
     UpstreamState state(Clock::time_point now) const noexcept;
 
     // Passive observations from proxied requests.
-    void on_response(int status, Clock::time_point now) noexcept;  // 5xx counts as an error
+    // 5xx counts as an error, except a 503 with Retry-After (`shed`): the upstream is alive and
+    // refused that one request on purpose (a full queue); ejecting it for that would move its whole
+    // load onto the others and turn a burst of one kind of request into an outage of every route.
+    // Readiness (the active checks) says when it cannot serve at all.
+    void on_response(int status, Clock::time_point now, bool shed = false) noexcept;
     void on_connect_error(Clock::time_point now) noexcept;        // ejects at once
     void on_timeout(Clock::time_point now) noexcept;              // counts as an error
 

@@ -4,8 +4,9 @@
 //  * inline    Response(const Request&) runs on the connection's I/O thread. Fastest; it must not
 //              block (no database, no password hashing, no sleeping) or every connection on that
 //              thread stalls.
-//  * blocking  the same signature, run by the kit on its bounded worker pool; the response is then
-//              written by the connection's own I/O thread. A full queue answers 503 + Retry-After.
+//  * blocking  the same signature, run by the kit on a bounded worker pool (the default one, or a
+//              named pool of its own); the response is then written by the connection's own I/O
+//              thread. A full queue answers 503 + Retry-After.
 //  * async     void(const Request&, Responder): runs on the I/O thread, starts work (an upstream
 //              call, a queue message...) and returns at once; the Responder is called exactly once,
 //              from any thread, when the work is done. No thread is held meanwhile. This is the form
@@ -50,6 +51,10 @@ using AsyncHandler = std::function<void(const Request&, Responder)>;
 
 enum class Dispatch { inline_io, worker_pool, async };
 
+namespace internal {
+struct WorkerPoolSlot;  // one named worker pool of a server (internal/server_core.h)
+}
+
 // How an async route gets the request body: whole in Request::body before the handler runs
 // (buffered, the default), or as the client sends it through Request::body_stream (streamed: the
 // handler starts at the end of the header; a proxy forwards the body without holding it).
@@ -61,6 +66,7 @@ struct Endpoint {
     Handler handler;              // inline_io and worker_pool
     AsyncHandler async_handler;  // async
     RequestBody request_body = RequestBody::buffered;
+    internal::WorkerPoolSlot* pool = nullptr;  // worker_pool: which one (set by Server::route_blocking)
 };
 
 }  // namespace aaiti::kit

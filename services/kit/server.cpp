@@ -176,6 +176,7 @@ Server::Server(ServerOptions options) {
     validate(options);
     if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
     impl_ = std::make_unique<Impl>(std::move(options));
+    add_worker_pool(std::string(k_default_pool), impl_->core.options.worker_threads, impl_->core.options.worker_queue_capacity);
     if (impl_->core.options.builtin_routes) add_builtin_routes(impl_->core);
 }
 
@@ -191,8 +192,32 @@ Server& Server::route(std::string_view method, std::string_view path_template, H
     return *this;
 }
 
-Server& Server::route_blocking(std::string_view method, std::string_view path_template, Handler handler) {
-    impl_->core.router.add(method, path_template, {Dispatch::worker_pool, std::move(handler), {}, RequestBody::buffered});
+Server& Server::route_blocking(std::string_view method, std::string_view path_template, Handler handler, std::string_view pool) {
+    WorkerPoolSlot* slot = impl_->core.find_pool(pool);
+    if (!slot)
+        throw ConfigError("kit: route " + std::string(method) + " " + std::string(path_template) + " names worker pool \"" +
+                          std::string(pool) + "\", which was not added; call add_worker_pool first");
+    impl_->core.router.add(method, path_template, {Dispatch::worker_pool, std::move(handler), {}, RequestBody::buffered, slot});
+    return *this;
+}
+
+Server& Server::add_worker_pool(std::string name, std::size_t threads, std::size_t queue_capacity, int nice) {
+    auto& core = impl_->core;
+    if (core.find_pool(name)) throw ConfigError("kit: worker pool \"" + name + "\" was added twice");
+    if (threads == 0) throw ConfigError("kit: worker pool \"" + name + "\" needs at least one thread");
+    if (nice < 0 || nice > 19) throw ConfigError("kit: worker pool \"" + name + "\": niceness must be 0..19");
+    {
+        std::lock_guard lock(impl_->lifecycle);
+        if (impl_->started) throw ConfigError("kit: worker pool \"" + name + "\" added after start()");
+    }
+    auto slot = std::make_unique<WorkerPoolSlot>();
+    slot->name = std::move(name);
+    slot->threads = threads;
+    slot->queue_capacity = queue_capacity;
+    slot->nice = nice;
+    slot->queued = &core.http_metrics.worker_pool_queued.with({slot->name});
+    slot->rejected = &core.http_metrics.worker_pool_rejected.with({slot->name});
+    core.pools.push_back(std::move(slot));
     return *this;
 }
 
@@ -272,7 +297,7 @@ void Server::start() {
     if (impl_->started) return;
     auto& core = impl_->core;
     impl_->bind_all();
-    core.pool = std::make_unique<WorkerPool>(core.options.worker_threads, core.options.worker_queue_capacity);
+    for (auto& slot : core.pools) slot->pool = std::make_unique<WorkerPool>(slot->threads, slot->queue_capacity, slot->nice);
     int index = 0;
     for (auto& t : impl_->threads) {
         t->work.emplace(t->ioc.get_executor());
@@ -295,6 +320,9 @@ bool Server::Impl::wait_for_connections(std::chrono::milliseconds limit) const {
 void Server::Impl::shutdown() {
     core.draining.store(true);
     const auto begun = std::chrono::steady_clock::now();
+    // Probes waiting for readiness checks are answered now (draining): their responders must be
+    // answered before the I/O threads stop, and a draining server is not ready whatever the checks say.
+    core.readiness.close();
     // 1. Stop accepting (a closed listener refuses new connections) and close idle connections.
     for (auto& t : threads)
         asio::post(t->ioc, [raw = t.get()] {
@@ -311,7 +339,8 @@ void Server::Impl::shutdown() {
         wait_for_connections(std::chrono::milliseconds(500));
     }
     // 3. Blocking work: running tasks finish, queued ones are dropped (their requests are gone).
-    if (core.pool) core.pool->shutdown();
+    for (auto& slot : core.pools)
+        if (slot->pool) slot->pool->shutdown();
     // 4. Stop the I/O threads and join them. Whatever is still pending (a lingering close, a
     //    connection that ignored the forced close) is destroyed with its io_context.
     for (auto& t : threads) t->ioc.stop();

@@ -38,8 +38,20 @@ public:
     Server& route(std::string_view method, std::string_view path_template, Handler handler);
     Server& get(std::string_view path_template, Handler handler) { return route("GET", path_template, std::move(handler)); }
     Server& post(std::string_view path_template, Handler handler) { return route("POST", path_template, std::move(handler)); }
-    // Blocking: runs on the bounded worker pool; 503 + Retry-After when its queue is full.
-    Server& route_blocking(std::string_view method, std::string_view path_template, Handler handler);
+    // Blocking: runs on a bounded worker pool (`pool`: the default one, sized by worker_threads and
+    // worker_queue_capacity, or one made by add_worker_pool); 503 + Retry-After when its queue is
+    // full. ConfigError for a pool that was not added.
+    Server& route_blocking(std::string_view method, std::string_view path_template, Handler handler,
+                           std::string_view pool = k_default_pool);
+    static constexpr std::string_view k_default_pool = "default";
+    // One more worker pool for blocking routes, before start(): work of one kind that is slow and
+    // comes in bursts (password hashing) then queues and is refused on its own threads, and the other
+    // blocking routes keep theirs. `queue_capacity` counts requests waiting for a thread. Metrics are
+    // labelled with `name`. `nice` > 0 lowers its threads' CPU priority (Linux niceness, per thread),
+    // so CPU-bound work there yields to the I/O threads and the other pools when they have work: a
+    // surge of it then costs its own latency, not everyone's. ConfigError for a name already used,
+    // zero threads or a niceness outside 0..19.
+    Server& add_worker_pool(std::string name, std::size_t threads, std::size_t queue_capacity, int nice = 0);
     // Async: the handler calls the Responder once, from any thread.
     Server& route_async(std::string_view method, std::string_view path_template, AsyncHandler handler);
     // Async handler for every request whose path matches no route (instead of 404): a reverse proxy's

@@ -1,12 +1,15 @@
 #include "services/kit/worker_pool.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 namespace aaiti::kit {
 
 namespace {
 thread_local bool t_on_worker = false;
 }
 
-WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity) : capacity_(queue_capacity) {
+WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity, int nice) : capacity_(queue_capacity), nice_(nice) {
     if (threads == 0) threads = 1;
     threads_.reserve(threads);
     for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
@@ -48,6 +51,8 @@ bool WorkerPool::on_worker_thread() noexcept { return t_on_worker; }
 
 void WorkerPool::work() {
     t_on_worker = true;
+    // Best effort: a process may not lower its niceness below where it is, and nothing depends on it.
+    if (nice_ != 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice_);
     for (;;) {
         Task task;
         {

@@ -19,7 +19,9 @@ public:
 
     // `queue_capacity` counts tasks waiting for a thread (not the ones running): with 0, a task is
     // taken only when a thread is free to run it.
-    WorkerPool(std::size_t threads, std::size_t queue_capacity);
+    // `nice`: the scheduling niceness of its threads (Linux sets it per thread; 0 leaves them as they
+    // are, higher yields the CPU to every other thread of the process when both want it).
+    WorkerPool(std::size_t threads, std::size_t queue_capacity, int nice = 0);
     ~WorkerPool();  // shutdown()
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
@@ -43,6 +45,7 @@ private:
     void work();
 
     const std::size_t capacity_;
+    const int nice_;
     std::mutex shutdown_mutex_;  // serialises shutdown() callers around the joins
     mutable std::mutex mutex_;
     std::condition_variable wake_;

@@ -190,6 +190,9 @@ struct Planner {
             if (svc.name == "gateway") continue;
             for (int i = 0; i < svc.replicas; ++i) {
                 ProcessSpec p = instance_process(svc, i, "/ready");  // ready: its database answers
+                // Alive: the kit answers /health on its I/O threads whatever the database or a login
+                // surge does, so only a wedged process is restarted.
+                p.liveness_probe = HealthProbe{ProbeKind::http, p.probe.port, "/health"};
                 p.depends_on = backends;
                 instances_before_gateway.push_back(p.name);
                 plan.processes.push_back(std::move(p));

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,12 @@ struct ProcessSpec {
     Command command;
     std::vector<int> ports;               // every port it listens on, checked free before anything starts
     std::vector<std::string> port_keys;   // the stack file key of each port, for messages ("services.auth.port")
+    // Readiness: the process is healthy while this passes, and what depends on it starts once it does.
     HealthProbe probe;
+    // Liveness, when it is not `probe`: a process that fails only `probe` is shown not_ready and left
+    // alone (restarting a process whose database is down, or that is busy, only makes it worse); one
+    // that fails this for the liveness timeout is restarted. Empty: `probe` is both.
+    std::optional<HealthProbe> liveness_probe;
     std::vector<std::string> depends_on;  // started once all of these are healthy
     std::vector<SetupStep> setup;
     // Runs (on the supervisor's thread) the first time the probe passes; the process counts as healthy

@@ -73,20 +73,26 @@ struct Managed {
     int restarts = 0;
     int crashes_in_a_row = 0;
     bool bootstrapped = false;      // after_first_healthy has run
-    bool healthy = false;           // answering its probe now
+    bool healthy = false;           // answering its (readiness) probe now
+    bool live = false;              // answering its liveness probe now (only with spec.liveness_probe)
+    bool live_since_start = false;  // has answered it since this start
     bool answered_since_start = false;
     bool ever_healthy = false;
     bool restart_after_stop = false;
-    Clock::time_point started_at{}, next_start{}, unhealthy_since{}, stop_deadline{}, healthy_since{};
+    Clock::time_point started_at{}, next_start{}, unhealthy_since{}, stop_deadline{}, healthy_since{}, not_live_since{};
     std::string detail;
     std::unique_ptr<ProbeRunner> probe;
+    std::unique_ptr<ProbeRunner> liveness;  // spec.liveness_probe's runner
 
     bool alive() const { return pid > 0; }
     Health health() const {
         switch (phase) {
         case Phase::waiting:
         case Phase::setup: return Health::starting;
-        case Phase::running: return healthy ? Health::healthy : (answered_since_start ? Health::unhealthy : Health::starting);
+        case Phase::running:
+            if (healthy) return Health::healthy;
+            if (liveness && live) return answered_since_start ? Health::not_ready : Health::starting;
+            return answered_since_start || live_since_start ? Health::unhealthy : Health::starting;
         default: return Health::unhealthy;
         }
     }
@@ -256,11 +262,16 @@ struct Supervisor::Impl {
         m.phase = Managed::Phase::running;
         m.healthy = false;
         m.answered_since_start = false;
+        m.live = m.live_since_start = false;
         m.started_at = Clock::now();
         m.detail.clear();
         launch(m, m.spec.command);
         if (!m.probe) m.probe = std::make_unique<ProbeRunner>(m.spec.probe);
         m.probe->hurry();
+        if (m.spec.liveness_probe) {
+            if (!m.liveness) m.liveness = std::make_unique<ProbeRunner>(*m.spec.liveness_probe);
+            m.liveness->hurry();
+        }
     }
 
     void fail_start(const std::string& message) {
@@ -379,6 +390,7 @@ struct Supervisor::Impl {
             return;
         }
         if (m.phase != Managed::Phase::running) return;
+        if (m.liveness && watch_liveness(m, now)) return;
 
         const ProbeRunner::Result r = m.probe->latest();
         if (r.at <= m.started_at) return;  // nothing probed since this start yet
@@ -406,9 +418,17 @@ struct Supervisor::Impl {
             m.healthy = false;
             m.unhealthy_since = now;
             m.detail = r.detail;
-            say(m.spec.name + ": unhealthy (" + r.detail + ")");
+            say(m.spec.name + (m.liveness && m.live ? ": not ready, alive (" : ": unhealthy (") + r.detail + ")");
         }
-        if (!m.healthy) m.detail = r.detail;
+        if (!m.healthy) m.detail = m.liveness && m.live ? "not ready: " + r.detail : r.detail;
+        if (m.liveness) {
+            // Readiness alone never restarts (watch_liveness does that); a first start that never gets
+            // ready still fails `up`.
+            if (!all_healthy_once && !m.answered_since_start && now - m.started_at >= options.start_timeout)
+                fail_start(m.spec.name + " did not become ready within " + std::to_string(options.start_timeout.count() / 1000) +
+                           " s (" + r.detail + "); see " + options.layout.logs() + "/" + m.spec.name + ".log");
+            return;
+        }
         const bool was_healthy = m.answered_since_start;
         const auto since = was_healthy ? m.unhealthy_since : m.started_at;
         const auto limit = was_healthy ? options.liveness_timeout : options.start_timeout;
@@ -421,6 +441,38 @@ struct Supervisor::Impl {
         ++m.restarts;
         say(m.spec.name + ": no answer for " + std::to_string(limit.count() / 1000) + " s (" + r.detail + "); restarting it");
         request_stop(m, true);
+    }
+
+    // A process with a liveness probe of its own is restarted on that probe only: not answering it for
+    // liveness_timeout (after it has answered), or never within start_timeout. True when it was.
+    bool watch_liveness(Managed& m, Clock::time_point now) {
+        const ProbeRunner::Result l = m.liveness->latest();
+        if (l.at <= m.started_at) return false;  // not probed since this start yet
+        if (l.ok) {
+            m.live = m.live_since_start = true;
+            return false;
+        }
+        if (m.live && l.consecutive_failures >= 3) {
+            m.live = false;
+            m.not_live_since = now;
+            say(m.spec.name + ": not alive (" + l.detail + ")");
+        }
+        if (m.live) return false;
+        const bool was_live = m.live_since_start;
+        const auto since = was_live ? m.not_live_since : m.started_at;
+        const auto limit = was_live ? options.liveness_timeout : options.start_timeout;
+        if (now - since < limit || failover_possible(m)) return false;
+        if (!all_healthy_once && !was_live) {
+            fail_start(m.spec.name + " did not answer " + m.spec.liveness_probe->path + " within " +
+                       std::to_string(limit.count() / 1000) + " s (" + l.detail + "); see " + options.layout.logs() + "/" +
+                       m.spec.name + ".log");
+            return true;
+        }
+        ++m.restarts;
+        m.detail = l.detail;
+        say(m.spec.name + ": no answer for " + std::to_string(limit.count() / 1000) + " s (" + l.detail + "); restarting it");
+        request_stop(m, true);
+        return true;
     }
 
     // ---- failover ------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ json process_json(const ProcessStatus& p) {
 }
 
 Health health_from(const std::string& s) {
-    for (Health h : {Health::starting, Health::healthy, Health::unhealthy, Health::unavailable})
+    for (Health h : {Health::starting, Health::healthy, Health::unhealthy, Health::unavailable, Health::not_ready})
         if (to_string(h) == s) return h;
     throw DataError("state file: unknown health \"" + s + "\"");
 }
@@ -34,6 +34,7 @@ std::string to_string(Health h) {
     case Health::healthy: return "healthy";
     case Health::unhealthy: return "unhealthy";
     case Health::unavailable: return "unavailable";
+    case Health::not_ready: return "not_ready";
     }
     return "unknown";
 }

@@ -7,7 +7,9 @@
 
 namespace aaiti::stack::native {
 
-enum class Health { starting, healthy, unhealthy, unavailable };
+// not_ready: alive (it answers its liveness probe) but failing its readiness probe (its database is
+// gone, say): shown, waited for by what depends on it, never restarted for it.
+enum class Health { starting, healthy, unhealthy, unavailable, not_ready };
 std::string to_string(Health health);
 
 struct ProcessStatus {

@@ -2,7 +2,9 @@
 // aaiti-auth (PostgreSQL), sharing the fixture's Redis for revocation and rate limits.
 #include <catch2/catch.hpp>
 
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "common/http_client.h"
 #include "tests/auth/auth_client.h"
@@ -81,6 +83,72 @@ TEST_CASE("through the gateway: register, login, profile, refresh, reuse, logout
         CHECK(last.status == 429);
         CHECK_FALSE(last.raw.header("retry-after").empty());
     }
+}
+
+TEST_CASE("a login surge past the password queue is refused 503 + Retry-After while tokens, /health and /ready keep answering",
+          "[e2e][auth][gateway]") {
+    Backend backend(BackendKind::postgres);
+    // One hashing thread and two waiting places: 32 logins at once overflow it for sure (each verify at
+    // the interactive cost keeps the thread for far longer than the burst takes to arrive).
+    const auto env = service_env(backend, {{"AUTH_PASSWORD_COST", "interactive"},
+                                           {"AUTH_HASH_CONCURRENCY", "1"},
+                                           {"AUTH_HASH_QUEUE", "2"}});
+    AuthProcess auth(env);
+    GatewayProcess gateway(auth.base_url(), env);
+    const std::string password = "Surge-Pass-2026";
+    REQUIRE(gateway.call("POST", "/api/auth/register",
+                         nlohmann::json{{"username", "surge"}, {"email", "surge@example.com"}, {"password", password}})
+                .status == 201);
+    const auto first = gateway.call("POST", "/api/auth/login", nlohmann::json{{"username", "surge"}, {"password", password}});
+    REQUIRE(first.status == 200);
+    const std::string token = first.body["token"];
+
+    constexpr int k_burst = 32;
+    struct Outcome {
+        long status = 0;
+        std::string retry_after, code;
+    };
+    std::vector<Outcome> outcomes(k_burst);
+    std::vector<std::thread> burst;
+    for (int i = 0; i < k_burst; ++i)
+        burst.emplace_back([&, i] {
+            HttpClient http;
+            const auto r = json_request(http, gateway.base_url(), "POST", "/api/auth/login",
+                                        nlohmann::json{{"username", "surge"}, {"password", password}}.dump());
+            const bool has_error = r.body.is_object() && r.body.contains("error") && r.body["error"].is_object();
+            outcomes[static_cast<std::size_t>(i)] = {r.status, r.header("retry-after"),
+                                                     has_error ? r.body["error"].value("code", "") : r.raw.body.substr(0, 200)};
+        });
+    // Meanwhile (the hashing thread is busy for the whole burst) every other route answers.
+    HttpClient direct;
+    for (int i = 0; i < 5; ++i) {
+        const auto profile = gateway.call("GET", "/api/auth/profile", std::string(), token);
+        INFO(profile.raw.body);
+        CHECK(profile.status == 200);
+        CHECK(direct.get(auth.base_url() + "/health").status == 200);
+        CHECK(direct.get(auth.base_url() + "/ready").status == 200);
+    }
+    for (auto& t : burst) t.join();
+
+    int ok = 0, refused = 0;
+    for (const auto& o : outcomes) {
+        INFO("status " << o.status << " code " << o.code);
+        CHECK((o.status == 200 || o.status == 401 || o.status == 503));
+        if (o.status == 200) ++ok;
+        if (o.status == 503) {
+            ++refused;
+            CHECK(o.code == "overloaded");
+            CHECK(o.retry_after == "1");
+        }
+    }
+    CHECK(ok >= 1);       // what was admitted finished
+    CHECK(refused >= 1);  // and the rest was refused at once, not queued without bound
+    // The gateway took those 503s for what they are (load shed by a live instance): auth is neither
+    // ejected nor down, and a login after the surge succeeds.
+    const auto services = direct.get(gateway.base_url() + "/services");
+    INFO(services.body);
+    CHECK_THAT(services.body, Catch::Contains(R"("state":"up")") && Catch::Contains(R"("errors":0)"));
+    CHECK(gateway.call("POST", "/api/auth/login", nlohmann::json{{"username", "surge"}, {"password", password}}).status == 200);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 using namespace aaiti::gateway;
 using namespace aaiti::gateway::test;
+namespace kit = aaiti::kit;
 
 namespace {
 
@@ -180,4 +181,35 @@ TEST_CASE("/services lists routes, upstreams and their states") {
     CHECK(r.header("Content-Type") == "application/json");
     CHECK(r.body == R"({"balance":"round-robin","routes":[{"prefix":"/api/svc","upstreams":[{"url":")" + a.url() +
                         R"(","state":"up","active":0,"requests":1,"errors":0}]}]})");
+}
+
+TEST_CASE("the health checks probe readiness: /ready failing takes an upstream down though /health passes; one without /ready is probed on /health") {
+    auto options = [] {
+        kit::ServerOptions o;
+        o.host = "127.0.0.1";
+        o.threads = 1;
+        o.access_log = false;
+        return o;
+    };
+    kit::Server unready(options());  // alive (/health 200), its database gone (/ready 503)
+    unready.add_readiness_check("database", [] { return kit::CheckResult::failed("unreachable"); });
+    unready.start();
+    auto legacy_options = options();
+    legacy_options.builtin_routes = false;  // a service with only /health: /ready is 404
+    kit::Server legacy(legacy_options);
+    legacy.get("/health", [](const kit::Request&) { return kit::Response::json(200, R"({"status":"ok"})"); });
+    legacy.get("/api/legacy/name", [](const kit::Request&) { return kit::Response::text(200, "legacy"); });
+    legacy.start();
+    RouteSpec u, l;
+    u.prefix = "/api/unready";
+    u.upstreams.push_back(parse_upstream_url(unready.base_url()));
+    l.prefix = "/api/legacy";
+    l.upstreams.push_back(parse_upstream_url(legacy.base_url()));
+    Gateway gw(test_gateway_options({u, l}));
+    gw.start();
+    REQUIRE(eventually([&] { return upstream_state(gw.port(), unready.base_url()) == "down"; }));
+    // The same rounds probed the legacy upstream: its 404 on /ready did not count against it.
+    CHECK(upstream_state(gw.port(), legacy.base_url()) == "up");
+    CHECK(http(gw.port(), "GET", "/api/legacy/name").body == "legacy");
+    CHECK(http(gw.port(), "GET", "/api/unready/x").status == 503);
 }

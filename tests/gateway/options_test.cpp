@@ -103,6 +103,21 @@ TEST_CASE("health probes: 3 failures take an upstream down, 2 successes bring it
     CHECK(u.state(later + std::chrono::milliseconds(250)) == UpstreamState::up);
 }
 
+TEST_CASE("a 503 with Retry-After is load shed: it neither ejects the upstream nor ends an error streak") {
+    HealthPolicy p;
+    Upstream u(0, parse_upstream_url("http://127.0.0.1:1"), p);
+    const auto now = Clock::now();
+    for (int i = 0; i < 10; ++i) u.on_response(503, now, true);  // a login surge refused by a live auth
+    CHECK(u.state(now) == UpstreamState::up);
+    CHECK(u.errors() == 0);
+    u.on_response(500, now);
+    u.on_response(503, now, true);
+    u.on_response(502, now);
+    CHECK(u.state(now) == UpstreamState::up);
+    u.on_response(503, now);  // without Retry-After: a failure like any other 5xx
+    CHECK(u.state(now) == UpstreamState::ejected);
+}
+
 TEST_CASE("only the four auth entry points are public") {
     CHECK(is_public_request("POST", "/api/auth/login"));
     CHECK(is_public_request("POST", "/api/auth/register"));

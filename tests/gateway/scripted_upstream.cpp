@@ -92,7 +92,7 @@ void ScriptedUpstream::serve(int fd) {
         Exchange exchange{fd, buffer.substr(0, end + 4), buffer.substr(end + 4)};
         buffer.clear();
         const std::string& head = exchange.head;
-        if (head.rfind("GET /health ", 0) == 0) {
+        if (head.rfind("GET /health ", 0) == 0 || head.rfind("GET /ready ", 0) == 0) {
             if (!send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")) return;
             continue;
         }

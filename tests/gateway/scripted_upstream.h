@@ -1,7 +1,7 @@
 #pragma once
 // An upstream on a raw socket whose answers a test writes byte by byte: garbage, a body cut short,
 // a body held back until the test says so. Each connection is served on its own thread: the
-// request head is read, GET /health is answered 200 (the gateway's health checker probes it), any
+// request head is read, GET /health and /ready are answered 200 (the gateway's health checker probes it), any
 // other request goes to the test's `answer`, which reads what it wants of the body, writes to the
 // socket and returns whether to keep the connection for another request (its body must then have
 // been read whole).

@@ -32,9 +32,9 @@ HttpMetrics::HttpMetrics(metrics::Registry& r)
                                      "Connections answered 503 and closed because max_connections was reached.")
                                .get()),
       worker_pool_rejected(r.counter("http_worker_pool_rejected_total",
-                                     "Blocking requests answered 503 because the worker pool queue was full.")
-                               .get()),
-      worker_pool_queued(r.gauge("http_worker_pool_queued", "Blocking requests waiting for a worker thread.").get()) {}
+                                     "Blocking requests answered 503 because their worker pool's queue was full.", {"pool"})),
+      worker_pool_queued(r.gauge("http_worker_pool_queued", "Blocking requests waiting for a thread of their worker pool.",
+                                 {"pool"})) {}
 
 void HttpMetricsCache::observe(std::string_view method, std::uint32_t route_id, std::string_view route_label, int status,
                                double seconds) {

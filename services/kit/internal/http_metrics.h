@@ -24,8 +24,8 @@ struct HttpMetrics {
     metrics::Gauge& connections_open;
     metrics::Counter& connections_accepted;
     metrics::Counter& connections_rejected;
-    metrics::Counter& worker_pool_rejected;
-    metrics::Gauge& worker_pool_queued;
+    metrics::CounterFamily& worker_pool_rejected;  // {pool}
+    metrics::GaugeFamily& worker_pool_queued;      // {pool}
 };
 
 // Owned by one I/O thread; not thread-safe by design.

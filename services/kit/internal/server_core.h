@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/metrics.h"
@@ -17,6 +18,17 @@
 
 namespace aaiti::kit::internal {
 
+// A named worker pool: its size, the pool itself once the server has started, and its metric children.
+struct WorkerPoolSlot {
+    std::string name;
+    std::size_t threads = 1;
+    std::size_t queue_capacity = 0;
+    int nice = 0;
+    std::unique_ptr<WorkerPool> pool;  // created by Server::start()
+    metrics::Gauge* queued = nullptr;
+    metrics::Counter* rejected = nullptr;
+};
+
 struct ServerCore {
     explicit ServerCore(ServerOptions o) : options(std::move(o)), http_metrics(registry) {}
 
@@ -25,7 +37,13 @@ struct ServerCore {
     ReadinessChecks readiness;
     metrics::Registry registry;
     HttpMetrics http_metrics;
-    std::unique_ptr<WorkerPool> pool;  // created by Server::start()
+    // The worker pools; [0] is the default one. Slots never move (endpoints point at them).
+    std::vector<std::unique_ptr<WorkerPoolSlot>> pools;
+    WorkerPoolSlot* find_pool(std::string_view name) const {
+        for (const auto& p : pools)
+            if (p->name == name) return p.get();
+        return nullptr;
+    }
     // Server::fallback_async: serves paths no route matches (empty: 404).
     Endpoint fallback;
     std::string fallback_route;

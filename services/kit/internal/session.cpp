@@ -466,15 +466,15 @@ private:
                 auto state = std::make_shared<PostingResponder<decltype(handler)>>(std::move(handler), options_, req->request_id);
                 Responder responder(std::move(state));
                 const ServerOptions* options = &options_;
-                metrics::Gauge* queued = &core_.http_metrics.worker_pool_queued;
-                WorkerPool::Task task = [options, queued, &endpoint, req, responder] {
-                    queued->dec();
+                WorkerPoolSlot* slot = endpoint.pool;
+                WorkerPool::Task task = [options, slot, &endpoint, req, responder] {
+                    slot->queued->dec();
                     responder(call_handler(*options, endpoint, *req));
                 };
-                queued->inc();
-                if (!core_.pool || !core_.pool->try_submit(task)) {
-                    queued->dec();
-                    core_.http_metrics.worker_pool_rejected.inc();
+                slot->queued->inc();
+                if (!slot->pool || !slot->pool->try_submit(task)) {
+                    slot->queued->dec();
+                    slot->rejected->inc();
                     responder(kit_error(options_, 503, "overloaded", "the server is busy; retry later", req->request_id));
                 }
             },

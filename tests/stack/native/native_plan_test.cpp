@@ -64,8 +64,12 @@ TEST_CASE("native plan: the embedded default is one auth on SQLite and the gatew
     CHECK(auth.command.env.count("WRITE_DB_URL") == 0);
     CHECK(auth.command.env.at("REDIS_URL").empty());  // no Redis: the gateway limits locally
     CHECK(auth.command.run_as.empty());
-    CHECK(auth.probe.path == "/ready");
+    CHECK(auth.probe.path == "/ready");  // readiness: healthy, what the gateway waits for
+    REQUIRE(auth.liveness_probe);         // liveness: only this one restarts it
+    CHECK(auth.liveness_probe->path == "/health");
+    CHECK(auth.liveness_probe->port == auth.probe.port);
     const auto& gateway = process(plan, "gateway");
+    CHECK_FALSE(gateway.liveness_probe);  // /health is both
     CHECK(gateway.depends_on == std::vector<std::string>{"auth"});
     CHECK(gateway.command.env.count("WRITE_DB_URL") == 0);
     // Every route of the stack file, the ones with no native form too (they answer 503, not 404).

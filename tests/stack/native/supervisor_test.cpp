@@ -15,6 +15,7 @@
 #include "tests/support/network.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_servers.h"
 
 using Catch::Matchers::Contains;
 using nlohmann::json;
@@ -55,13 +56,14 @@ struct StackDir {
     TempDir dir{"aaiti-up"};
     Ports ports;
 
-    StackDir() {
+    // `auth_environment`: more "KEY: value" entries of auth's environment in the stack file.
+    explicit StackDir(const std::string& auth_environment = "") {
         fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
         const auto p = [](int port) { return std::to_string(port); };
         dir.write_file("aaiti.yaml",
                        "services:\n"
                        "  gateway: {port: " + p(ports.gateway) + "}\n"
-                       "  auth: {port: " + p(ports.auth) + ", replicas: 2, environment: {AUTH_PASSWORD_COST: \"min\"}}\n"
+                       "  auth: {port: " + p(ports.auth) + ", replicas: 2, environment: {AUTH_PASSWORD_COST: \"min\"" + auth_environment + "}}\n"
                        "database: {port: " + p(ports.postgres) + ", replica: {port: " + p(ports.replica) + "}}\n"
                        "redis: {port: " + p(ports.redis) + "}\n"
                        "load_balancer: {http_port: " + p(ports.http) + ", stats_port: " + p(ports.stats) + "}\n"
@@ -215,6 +217,40 @@ TEST_CASE("a killed service is restarted and counted; restart replaces it on req
     const auto unknown = stack.aaitictl({"restart", "nope"});
     CHECK(unknown.exit_code == 64);
     CHECK_THAT(unknown.err, Contains("no process \"nope\"") && Contains("gateway"));
+}
+
+TEST_CASE("a service that is alive but not ready is shown not_ready and never restarted", "[e2e]") {
+    // auth on a database of the fixture's PostgreSQL, so the test can take the database away from it
+    // while the process itself stays fine: /ready fails, /health passes.
+    TestDatabase db("notready");
+    StackDir stack(", WRITE_DB_URL: \"" + db.url() + "\"");
+    const auto up = stack.aaitictl({"up", "--detach"});
+    INFO(up.out << up.err);
+    REQUIRE(up.exit_code == 0);
+    const int pid = (*service(stack.ps(), "auth"))["pid"].get<int>();
+
+    const std::string& admin = test_servers().pg_superuser_url;
+    exec_sql(admin, "ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS false");
+    exec_sql(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db.name() + "'");
+    REQUIRE(eventually([&] { return (*service(stack.ps(), "auth"))["health"] == "not_ready"; }, 30s));
+    // Longer than the liveness timeout (10 s): a restart on readiness would have happened by now.
+    const auto until = std::chrono::steady_clock::now() + 14s;
+    while (std::chrono::steady_clock::now() < until) {
+        const json ps = stack.ps();
+        const json& auth = *service(ps, "auth");
+        INFO(auth.dump());
+        REQUIRE(auth["pid"] == pid);
+        REQUIRE(auth["restarts"] == 0);
+        REQUIRE(auth["health"] == "not_ready");
+        std::this_thread::sleep_for(500ms);
+    }
+    CHECK_THAT((*service(stack.ps(), "auth"))["detail"].get<std::string>(), Contains("not ready"));
+
+    exec_sql(admin, "ALTER DATABASE " + db.name() + " ALLOW_CONNECTIONS true");
+    CHECK(eventually([&] { return (*service(stack.ps(), "auth"))["health"] == "healthy"; }, 30s));
+    const json after = *service(stack.ps(), "auth");
+    CHECK(after["pid"] == pid);
+    CHECK(after["restarts"] == 0);
 }
 
 TEST_CASE("a supervisor killed with SIGKILL takes its processes with it", "[e2e]") {
