@@ -73,6 +73,10 @@ const std::vector<ConfigKey> k_catalogue = {
     {"SMTP_PASS", "alerts.smtp.password", K::secret, "", "SMTP password"},
     {"SMTP_FROM", "alerts.smtp.from", K::text, "", "sender address of alert mail"},
     {"SMTP_TO", "alerts.smtp.to", K::text, "", "recipients of alert mail, comma-separated"},
+    {"TRUSTED_PROXIES", "http.trusted_proxies", K::text, "",
+     "proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated; empty: none)"},
+    {"METRICS_ALLOW", "http.metrics_allow", K::text, "127.0.0.0/8,::1",
+     "clients that may read /metrics (and the gateway's /services): addresses or CIDRs, comma-separated"},
     {"LOG_LEVEL", "logging.level", K::log_level, "info", "trace, debug, info, warn, error, critical or off"},
     {"LOG_FORMAT", "logging.format", K::log_format, "text", "text or json"},
 };
