@@ -1,7 +1,9 @@
 // docker-compose.yml (+ .env and the PostgreSQL replication scripts) from the stack.
 // Every value is double-quoted: docker-compose 1.29 reads YAML 1.1, where bare yes/3.8/010 change type.
 #include <string>
+#include <utility>
 
+#include "common/config.h"
 #include "stack/renderers.h"
 #include "stack/stack_writer.h"
 #include "stack/template_engine.h"
@@ -23,24 +25,61 @@ std::string upstreams_of(const Service& svc) {
     return list;
 }
 
-TemplateData service_environment(const Stack& s, const Service& svc, const ProfileSelection& p) {
-    TemplateData env = TemplateData::list();
-    env.push(env_var("LOG_FORMAT", "json"));
-    env.push(env_var("DB_HOST", "postgres-primary"));
-    env.push(env_var("DB_PORT", "5432"));
-    env.push(env_var("DB_NAME", s.database.name));
-    env.push(env_var("DB_USER", s.database.user));
-    env.push(env_var("DB_PASSWORD_FILE", "/run/secrets/db_password"));
-    env.push(env_var("REDIS_URL", "redis://redis:6379"));
-    env.push(env_var("JWT_SECRET_FILE", "/run/secrets/jwt_secret"));
-    if (p.monitoring) env.push(env_var("JAEGER_ENDPOINT", jaeger_otlp_endpoint(s)));
-    if (!svc.build) env.push(env_var("PORT", std::to_string(svc.port)));  // the seed's Node services read PORT
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+    return out;
+}
+
+std::string config_default(std::string_view key) {
+    for (const auto& k : known_config_keys())
+        if (k.name == key) return std::string(k.default_value);
+    return {};
+}
+
+// Whose X-Forwarded-For a process believes: the proxies in front of it, by their fixed addresses. The
+// gateway has HAProxy in front (none without the load balancer: then it is the edge and trusts nobody);
+// every other service has the gateway and, through it, HAProxy (the gateway passes the chain on and
+// appends HAProxy's address, so the walk back must pass both).
+std::string trusted_proxies(const Service& svc, const ProfileSelection& p, const ComposeAddresses& a) {
+    if (svc.name == "gateway") return p.load_balancer ? a.haproxy : "";
+    std::vector<std::string> proxies = a.gateways;
+    if (p.load_balancer) proxies.push_back(a.haproxy);
+    return joined(proxies);
+}
+
+TemplateData service_environment(const Stack& s, const Service& svc, const ProfileSelection& p, const ComposeAddresses& a) {
+    std::vector<std::pair<std::string, std::string>> vars = {
+        {"LOG_FORMAT", "json"},
+        {"DB_HOST", "postgres-primary"},
+        {"DB_PORT", "5432"},
+        {"DB_NAME", s.database.name},
+        {"DB_USER", s.database.user},
+        {"DB_PASSWORD_FILE", "/run/secrets/db_password"},
+        {"REDIS_URL", "redis://redis:6379"},
+        {"JWT_SECRET_FILE", "/run/secrets/jwt_secret"},
+        {"TRUSTED_PROXIES", trusted_proxies(svc, p, a)},
+        // Prometheus scrapes from its fixed address; loopback (the default) keeps the containers' own checks.
+        {"METRICS_ALLOW", p.monitoring ? a.prometheus + "," + config_default("METRICS_ALLOW") : config_default("METRICS_ALLOW")},
+    };
+    if (p.monitoring) vars.emplace_back("JAEGER_ENDPOINT", jaeger_otlp_endpoint(s));
+    if (!svc.build) vars.emplace_back("PORT", std::to_string(svc.port));  // the seed's Node services read PORT
     if (svc.name == "gateway")
         for (const auto& other : s.services)
-            if (other.name != "gateway" && !other.config_key.empty()) env.push(env_var(other.config_key, upstreams_of(other)));
-    for (const auto& [k, v] : svc.environment) env.push(env_var(k, v));
+            if (other.name != "gateway" && !other.config_key.empty()) vars.emplace_back(other.config_key, upstreams_of(other));
+    // services.<name>.environment comes last and replaces a generated variable of the same name.
+    for (const auto& [k, v] : svc.environment) {
+        bool replaced = false;
+        for (auto& var : vars)
+            if (var.first == k) var.second = v, replaced = true;
+        if (!replaced) vars.emplace_back(k, v);
+    }
+    TemplateData env = TemplateData::list();
+    for (const auto& [k, v] : vars) env.push(env_var(k, v));
     return env;
 }
+
+TemplateData fixed_address(const std::string& address) { return TemplateData().set("ipv4_address", yaml_quote(address)); }
 
 TemplateData depends(const std::vector<std::string>& names) {
     TemplateData list = TemplateData::list();
@@ -52,8 +91,10 @@ TemplateData depends(const std::vector<std::string>& names) {
 
 std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection& p, const std::string& stack_file,
                                           const std::string& output_dir) {
+    const ComposeAddresses addresses = compose_addresses(s);
     TemplateData d;
     d.set("stack_file", stack_file).set("project", s.project);
+    d.set("subnet", yaml_quote(addresses.subnet)).set("ip_range", yaml_quote(addresses.ip_range));
     TemplateData services = TemplateData::list();
     std::vector<std::string> core_deps = {"postgres-primary", "redis"};
     std::vector<std::string> all_instances;
@@ -80,7 +121,8 @@ std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection
                             args += ", " + yaml_quote("--route") + ", " + yaml_quote(other.route_prefix + "=" + upstreams_of(other));
                 item.set("command", TemplateData().set("args", args));
             }
-            item.set("environment", service_environment(s, svc, p));
+            item.set("environment", service_environment(s, svc, p, addresses));
+            if (svc.name == "gateway") item.set("network", fixed_address(addresses.gateways[i]));
             item.set("ports", published(instance_host_port(svc, static_cast<int>(i)), svc.port));
             std::vector<std::string> deps = core_deps;
             if (svc.name == "gateway") deps.insert(deps.end(), all_instances.begin(), all_instances.end());
@@ -113,11 +155,13 @@ std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection
         ports.push(TemplateData().set("mapping", published(l.stats_port, l.stats_port)));
         lb.set("ports", ports);
         lb.set("depends_on", depends(instance_names(s.gateway())));
+        lb.set("network", fixed_address(addresses.haproxy));
         d.set("load_balancer", lb);
     }
     if (p.monitoring) {
         const auto& m = s.monitoring;
         TemplateData mon;
+        mon.set("prometheus_network", fixed_address(addresses.prometheus));
         mon.set("prometheus_image", yaml_quote(m.prometheus_image)).set("prometheus_ports", published(m.prometheus_port, 9090));
         mon.set("alertmanager_image", yaml_quote(m.alertmanager_image)).set("alertmanager_ports", published(m.alertmanager_port, 9093));
         mon.set("grafana_image", yaml_quote(m.grafana_image)).set("grafana_ports", published(m.grafana_port, 3000));

@@ -122,6 +122,13 @@ std::string write_stack_yaml(const Stack& s, const std::string& base_dir) {
     o << "  health_check: {path: " << q(l.health_path) << ", interval: " << d(l.health_interval) << ", fall: " << l.fall
       << ", rise: " << l.rise << "}\n";
 
+    o << "\n# The compose network (docker compose only; natively everything is on 127.0.0.1). HAProxy, the gateway\n"
+         "# instances and Prometheus get fixed addresses in its lower half, which the services' TRUSTED_PROXIES and\n"
+         "# METRICS_ALLOW name; Docker gives the other containers addresses from its upper half. Choose one that\n"
+         "# no other Docker network or route of this host uses (/16 to /24).\n";
+    o << "network:\n";
+    o << "  subnet: " << q(s.network.subnet) << "\n";
+
     const auto& m = s.monitoring;
     o << "\n# Profiles monitoring, production. Services send traces to Jaeger's OTLP/HTTP receiver.\n";
     o << "monitoring:\n";

@@ -173,6 +173,69 @@ TEST_CASE("compose generate: docker-compose sees each component in its profiles,
     CHECK_THAT(resolved.out, Contains("VERSION: '3.8'") || Contains("VERSION: \"3.8\""));
 }
 
+// docker-compose's resolved view of the generated file (profiles switched on), as YAML.
+YAML::Node resolved_compose(const fs::path& out, const std::vector<std::string>& profiles = {"production"}) {
+    std::vector<std::string> argv = {"docker-compose", "-f", (out / "docker-compose.yml").string()};
+    for (const auto& p : profiles) argv.insert(argv.end(), {"--profile", p});
+    argv.push_back("config");
+    const auto r = run_process(argv);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return YAML::Load(r.out);
+}
+
+std::string env_of(const YAML::Node& compose, const std::string& service, const std::string& name) {
+    const YAML::Node value = compose["services"][service]["environment"][name];
+    return value ? value.as<std::string>() : "<unset>";
+}
+
+std::string address_of(const YAML::Node& compose, const std::string& service) {
+    const YAML::Node networks = compose["services"][service]["networks"];  // absent without a fixed address
+    if (!networks || !networks.IsMap() || !networks["default"] || !networks["default"].IsMap()) return "<dynamic>";
+    return networks["default"]["ipv4_address"].as<std::string>();
+}
+
+TEST_CASE("compose generate: each service believes X-Forwarded-For only from the proxies in front of it, by fixed addresses") {
+    TempDir dir("stack-proxies");
+    const Stack s = stack_in(dir, "services:\n  gateway:\n    replicas: 2\nnetwork:\n  subnet: \"10.77.0.0/24\"\n");
+    const fs::path out = dir / "out";
+    generate(s, out, {Profile::production});
+    const YAML::Node c = resolved_compose(out);
+    const YAML::Node ipam = c["networks"]["default"]["ipam"]["config"][0];
+    CHECK(ipam["subnet"].as<std::string>() == "10.77.0.0/24");
+    CHECK(ipam["ip_range"].as<std::string>() == "10.77.0.128/25");  // Docker's pool: clear of the fixed addresses
+    CHECK(address_of(c, "haproxy") == "10.77.0.2");
+    CHECK(address_of(c, "prometheus") == "10.77.0.3");
+    CHECK(address_of(c, "gateway-1") == "10.77.0.16");
+    CHECK(address_of(c, "gateway-2") == "10.77.0.17");
+    CHECK(address_of(c, "auth-1") == "<dynamic>");
+    // The gateway believes HAProxy; auth and every other service the gateway and HAProxy (the gateway appends
+    // HAProxy's address to the chain it passes on).
+    for (const char* gw : {"gateway-1", "gateway-2"}) CHECK(env_of(c, gw, "TRUSTED_PROXIES") == "10.77.0.2");
+    for (const char* svc : {"auth-1", "auth-2", "users"}) {
+        INFO(svc);
+        CHECK(env_of(c, svc, "TRUSTED_PROXIES") == "10.77.0.16,10.77.0.17,10.77.0.2");
+    }
+    // /metrics (and the gateway's /services): Prometheus and loopback (the containers' own checks).
+    for (const char* svc : {"gateway-1", "auth-2"}) CHECK(env_of(c, svc, "METRICS_ALLOW") == "10.77.0.3,127.0.0.0/8,::1");
+}
+
+TEST_CASE("compose generate: without HAProxy the gateway is the edge and believes nobody; without Prometheus only loopback reads /metrics") {
+    TempDir dir("stack-edge");
+    const Stack s = stack_in(dir, "services:\n  auth:\n    environment:\n      TRUSTED_PROXIES: \"10.0.0.0/8\"\n");
+    const fs::path out = dir / "out";
+    generate(s, out, {Profile::replica});
+    const YAML::Node c = resolved_compose(out, {"replica"});
+    CHECK(c["services"]["haproxy"].IsDefined() == false);
+    CHECK(env_of(c, "gateway", "TRUSTED_PROXIES").empty());
+    CHECK(env_of(c, "gateway", "METRICS_ALLOW") == "127.0.0.0/8,::1");
+    CHECK(env_of(c, "users", "TRUSTED_PROXIES") == "172.31.240.16");
+    // services.<name>.environment replaces a generated variable rather than adding a second one.
+    CHECK(env_of(c, "auth-1", "TRUSTED_PROXIES") == "10.0.0.0/8");
+    const std::string file = read_text_file(out / "docker-compose.yml");
+    CHECK(file.find("\"TRUSTED_PROXIES\": \"172.31.240.16\"\n      \"TRUSTED_PROXIES\"") == std::string::npos);
+}
+
 TEST_CASE("compose generate: Dockerfiles are multi-stage on debian:bookworm-slim and run our binary unprivileged") {
     TempDir dir("stack-docker");
     const fs::path out = dir / "out";
