@@ -15,8 +15,15 @@ TemplateData env_var(const std::string& name, const std::string& value) {
     return TemplateData().set("name", yaml_quote(name)).set("value", yaml_quote(value));
 }
 
+// Published on every host interface: only the edge (HAProxy's HTTP(S) ports; the gateway without HAProxy).
 std::string published(int host_port, int container_port) {
     return yaml_quote(std::to_string(host_port) + ":" + std::to_string(container_port));
+}
+
+// Published on the host's loopback only: what an operator on this machine needs (aaitictl db, backup, health
+// --stack; the stats page and monitoring UIs), out of reach of the network.
+std::string published_locally(int host_port, int container_port) {
+    return yaml_quote("127.0.0.1:" + std::to_string(host_port) + ":" + std::to_string(container_port));
 }
 
 std::string upstreams_of(const Service& svc) {
@@ -123,7 +130,10 @@ std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection
             }
             item.set("environment", service_environment(s, svc, p, addresses));
             if (svc.name == "gateway") item.set("network", fixed_address(addresses.gateways[i]));
-            item.set("ports", published(instance_host_port(svc, static_cast<int>(i)), svc.port));
+            // The gateway is the edge when no HAProxy is generated; otherwise clients come through HAProxy.
+            const int host_port = instance_host_port(svc, static_cast<int>(i));
+            const bool edge = svc.name == "gateway" && !p.load_balancer;
+            item.set("ports", edge ? published(host_port, svc.port) : published_locally(host_port, svc.port));
             std::vector<std::string> deps = core_deps;
             if (svc.name == "gateway") deps.insert(deps.end(), all_instances.begin(), all_instances.end());
             item.set("depends_on", depends(deps));
@@ -137,11 +147,11 @@ std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection
     d.set("db_image", yaml_quote(db.image)).set("db_name", yaml_quote(db.name)).set("db_user", yaml_quote(db.user));
     d.set("db_name_raw", yaml_escape(db.name));
     d.set("replication_user", yaml_quote(db.replication_user));
-    d.set("db_ports", published(db.port, 5432)).set("replica_ports", published(db.replica_port, 5432));
+    d.set("db_ports", published_locally(db.port, 5432)).set("replica_ports", published_locally(db.replica_port, 5432));
     d.set("db_cpus", yaml_quote(db.resources.cpus)).set("db_memory", yaml_quote(db.resources.memory));
     d.set("replica", p.replica);
     d.set("replication_slot", k_replication_slot).set("replication_slot_max_wal", k_replication_slot_max_wal);
-    d.set("redis_image", yaml_quote(s.redis.image)).set("redis_ports", published(s.redis.port, 6379));
+    d.set("redis_image", yaml_quote(s.redis.image)).set("redis_ports", published_locally(s.redis.port, 6379));
     d.set("redis_cpus", yaml_quote(s.redis.resources.cpus)).set("redis_memory", yaml_quote(s.redis.resources.memory));
 
     if (p.load_balancer) {
@@ -152,7 +162,7 @@ std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection
         TemplateData ports = TemplateData::list();
         ports.push(TemplateData().set("mapping", published(l.http_port, 80)));
         if (!l.certificate.empty()) ports.push(TemplateData().set("mapping", published(l.https_port, 443)));
-        ports.push(TemplateData().set("mapping", published(l.stats_port, l.stats_port)));
+        ports.push(TemplateData().set("mapping", published_locally(l.stats_port, l.stats_port)));
         lb.set("ports", ports);
         lb.set("depends_on", depends(instance_names(s.gateway())));
         lb.set("network", fixed_address(addresses.haproxy));
@@ -162,11 +172,13 @@ std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection
         const auto& m = s.monitoring;
         TemplateData mon;
         mon.set("prometheus_network", fixed_address(addresses.prometheus));
-        mon.set("prometheus_image", yaml_quote(m.prometheus_image)).set("prometheus_ports", published(m.prometheus_port, 9090));
-        mon.set("alertmanager_image", yaml_quote(m.alertmanager_image)).set("alertmanager_ports", published(m.alertmanager_port, 9093));
-        mon.set("grafana_image", yaml_quote(m.grafana_image)).set("grafana_ports", published(m.grafana_port, 3000));
+        mon.set("prometheus_image", yaml_quote(m.prometheus_image)).set("prometheus_ports", published_locally(m.prometheus_port, 9090));
+        mon.set("alertmanager_image", yaml_quote(m.alertmanager_image))
+            .set("alertmanager_ports", published_locally(m.alertmanager_port, 9093));
+        mon.set("grafana_image", yaml_quote(m.grafana_image)).set("grafana_ports", published_locally(m.grafana_port, 3000));
         mon.set("jaeger_image", yaml_quote(m.jaeger_image));
-        mon.set("jaeger_ui_ports", published(m.jaeger_ui_port, 16686)).set("jaeger_otlp_ports", published(m.jaeger_otlp_http_port, 4318));
+        mon.set("jaeger_ui_ports", published_locally(m.jaeger_ui_port, 16686))
+            .set("jaeger_otlp_ports", published_locally(m.jaeger_otlp_http_port, 4318));
         if (p.replica) mon.set("replica_exporter", TemplateData().set("postgres_exporter_image", yaml_quote(m.postgres_exporter_image)));
         d.set("monitoring", mon);
     }

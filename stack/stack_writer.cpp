@@ -93,12 +93,12 @@ std::string write_stack_yaml(const Stack& s, const std::string& base_dir) {
     o << "database:\n";
     o << "  name: " << q(s.database.name) << "\n";
     o << "  user: " << q(s.database.user) << "\n";
-    o << "  port: " << s.database.port << "                 # the primary, published on the host\n";
+    o << "  port: " << s.database.port << "                 # the primary, published on the host's 127.0.0.1\n";
     o << "  # host: \"127.0.0.1\"         # DB_HOST for aaitictl on the host; containers use postgres-primary\n";
     o << "  image: " << q(s.database.image) << "\n";
     resources(o, s.database.resources, "  ");
     o << "  replica:\n";
-    o << "    port: " << s.database.replica_port << "               # published on the host\n";
+    o << "    port: " << s.database.replica_port << "               # published on the host's 127.0.0.1\n";
     o << "    replication_user: " << q(s.database.replication_user) << "\n";
 
     o << "\nredis:\n";

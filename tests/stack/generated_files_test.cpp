@@ -93,6 +93,49 @@ void validate_all(const std::vector<GeneratedFile>& files, const fs::path& out) 
     }
 }
 
+// docker-compose's resolved view of the generated file (profiles switched on), as YAML.
+YAML::Node resolved_compose(const fs::path& out, const std::vector<std::string>& profiles = {"production"}) {
+    std::vector<std::string> argv = {"docker-compose", "-f", (out / "docker-compose.yml").string()};
+    for (const auto& p : profiles) argv.insert(argv.end(), {"--profile", p});
+    argv.push_back("config");
+    const auto r = run_process(argv);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return YAML::Load(r.out);
+}
+
+std::string env_of(const YAML::Node& compose, const std::string& service, const std::string& name) {
+    const YAML::Node value = compose["services"][service]["environment"][name];
+    return value ? value.as<std::string>() : "<unset>";
+}
+
+std::string address_of(const YAML::Node& compose, const std::string& service) {
+    const YAML::Node networks = compose["services"][service]["networks"];  // absent without a fixed address
+    if (!networks || !networks.IsMap() || !networks["default"] || !networks["default"].IsMap()) return "<dynamic>";
+    return networks["default"]["ipv4_address"].as<std::string>();
+}
+
+// "service:port" for every port published on all host interfaces; the others must be on 127.0.0.1 (checked).
+std::set<std::string> published_everywhere(const YAML::Node& compose) {
+    std::set<std::string> out;
+    for (const auto& svc : compose["services"]) {
+        const std::string name = svc.first.as<std::string>();
+        if (!svc.second["ports"]) continue;
+        for (const auto& port : svc.second["ports"]) {
+            // docker-compose 1.29 writes "127.0.0.1:5432:5432/tcp", or {published, target} without a host address.
+            if (port.IsScalar()) {
+                INFO(name << ": " << port.as<std::string>());
+                CHECK(port.as<std::string>().rfind("127.0.0.1:", 0) == 0);
+                continue;
+            }
+            const std::string host = port["host_ip"] ? port["host_ip"].as<std::string>() : "";
+            if (host.empty() || host == "0.0.0.0") out.insert(name + ":" + port["published"].as<std::string>());
+            else CHECK(host == "127.0.0.1");
+        }
+    }
+    return out;
+}
+
 TEST_CASE("compose generate: every profile's files pass their validators") {
     TempDir dir("stack-gen");
     const Stack s = stack_in(dir);
@@ -129,6 +172,7 @@ TEST_CASE("compose generate: SSL termination, a single gateway without stickines
     const fs::path out = dir / "out";
     const auto files = generate(s, out, {Profile::production});
     validate_all(files, out);
+    CHECK(published_everywhere(resolved_compose(out)) == std::set<std::string>{"haproxy:80", "haproxy:443"});
     const std::string cfg = read_text_file(out / "haproxy" / "haproxy.cfg");
     CHECK_THAT(cfg, Contains("ssl crt " + cert.string()));
     CHECK_THAT(cfg, Contains("server gateway-3 gateway-3:3000"));
@@ -173,26 +217,19 @@ TEST_CASE("compose generate: docker-compose sees each component in its profiles,
     CHECK_THAT(resolved.out, Contains("VERSION: '3.8'") || Contains("VERSION: \"3.8\""));
 }
 
-// docker-compose's resolved view of the generated file (profiles switched on), as YAML.
-YAML::Node resolved_compose(const fs::path& out, const std::vector<std::string>& profiles = {"production"}) {
-    std::vector<std::string> argv = {"docker-compose", "-f", (out / "docker-compose.yml").string()};
-    for (const auto& p : profiles) argv.insert(argv.end(), {"--profile", p});
-    argv.push_back("config");
-    const auto r = run_process(argv);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    return YAML::Load(r.out);
-}
-
-std::string env_of(const YAML::Node& compose, const std::string& service, const std::string& name) {
-    const YAML::Node value = compose["services"][service]["environment"][name];
-    return value ? value.as<std::string>() : "<unset>";
-}
-
-std::string address_of(const YAML::Node& compose, const std::string& service) {
-    const YAML::Node networks = compose["services"][service]["networks"];  // absent without a fixed address
-    if (!networks || !networks.IsMap() || !networks["default"] || !networks["default"].IsMap()) return "<dynamic>";
-    return networks["default"]["ipv4_address"].as<std::string>();
+TEST_CASE("compose generate: only the edge is published beyond this host; PostgreSQL, Redis, the services and the UIs only on 127.0.0.1") {
+    TempDir dir("stack-exposure");
+    const Stack s = stack_in(dir);
+    generate(s, dir / "prod", {Profile::production});
+    const YAML::Node prod = resolved_compose(dir / "prod");
+    CHECK(published_everywhere(prod) == std::set<std::string>{"haproxy:80"});
+    for (const char* local : {"postgres-primary", "postgres-replica", "redis", "auth-1", "gateway", "prometheus", "grafana"}) {
+        INFO(local);
+        CHECK(prod["services"][local]["ports"].size() == 1);  // still reachable from this host
+    }
+    // Generated without HAProxy, the gateway is the edge.
+    generate(s, dir / "replica", {Profile::replica});
+    CHECK(published_everywhere(resolved_compose(dir / "replica", {"replica"})) == std::set<std::string>{"gateway:3000"});
 }
 
 TEST_CASE("compose generate: each service believes X-Forwarded-For only from the proxies in front of it, by fixed addresses") {
