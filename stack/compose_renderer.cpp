@@ -1,7 +1,9 @@
 // docker-compose.yml (+ .env and the PostgreSQL replication scripts) from the stack.
 // Every value is double-quoted: docker-compose 1.29 reads YAML 1.1, where bare yes/3.8/010 change type.
 #include <string>
+#include <utility>
 
+#include "common/config.h"
 #include "stack/renderers.h"
 #include "stack/stack_writer.h"
 #include "stack/template_engine.h"
@@ -13,8 +15,15 @@ TemplateData env_var(const std::string& name, const std::string& value) {
     return TemplateData().set("name", yaml_quote(name)).set("value", yaml_quote(value));
 }
 
+// Published on every host interface: only the edge (HAProxy's HTTP(S) ports; the gateway without HAProxy).
 std::string published(int host_port, int container_port) {
     return yaml_quote(std::to_string(host_port) + ":" + std::to_string(container_port));
+}
+
+// Published on the host's loopback only: what an operator on this machine needs (aaitictl db, backup, health
+// --stack; the stats page and monitoring UIs), out of reach of the network.
+std::string published_locally(int host_port, int container_port) {
+    return yaml_quote("127.0.0.1:" + std::to_string(host_port) + ":" + std::to_string(container_port));
 }
 
 std::string upstreams_of(const Service& svc) {
@@ -23,24 +32,61 @@ std::string upstreams_of(const Service& svc) {
     return list;
 }
 
-TemplateData service_environment(const Stack& s, const Service& svc, const ProfileSelection& p) {
-    TemplateData env = TemplateData::list();
-    env.push(env_var("LOG_FORMAT", "json"));
-    env.push(env_var("DB_HOST", "postgres-primary"));
-    env.push(env_var("DB_PORT", "5432"));
-    env.push(env_var("DB_NAME", s.database.name));
-    env.push(env_var("DB_USER", s.database.user));
-    env.push(env_var("DB_PASSWORD_FILE", "/run/secrets/db_password"));
-    env.push(env_var("REDIS_URL", "redis://redis:6379"));
-    env.push(env_var("JWT_SECRET_FILE", "/run/secrets/jwt_secret"));
-    if (p.monitoring) env.push(env_var("JAEGER_ENDPOINT", jaeger_otlp_endpoint(s)));
-    if (!svc.build) env.push(env_var("PORT", std::to_string(svc.port)));  // the seed's Node services read PORT
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+    return out;
+}
+
+std::string config_default(std::string_view key) {
+    for (const auto& k : known_config_keys())
+        if (k.name == key) return std::string(k.default_value);
+    return {};
+}
+
+// Whose X-Forwarded-For a process believes: the proxies in front of it, by their fixed addresses. The
+// gateway has HAProxy in front (none without the load balancer: then it is the edge and trusts nobody);
+// every other service has the gateway and, through it, HAProxy (the gateway passes the chain on and
+// appends HAProxy's address, so the walk back must pass both).
+std::string trusted_proxies(const Service& svc, const ProfileSelection& p, const ComposeAddresses& a) {
+    if (svc.name == "gateway") return p.load_balancer ? a.haproxy : "";
+    std::vector<std::string> proxies = a.gateways;
+    if (p.load_balancer) proxies.push_back(a.haproxy);
+    return joined(proxies);
+}
+
+TemplateData service_environment(const Stack& s, const Service& svc, const ProfileSelection& p, const ComposeAddresses& a) {
+    std::vector<std::pair<std::string, std::string>> vars = {
+        {"LOG_FORMAT", "json"},
+        {"DB_HOST", "postgres-primary"},
+        {"DB_PORT", "5432"},
+        {"DB_NAME", s.database.name},
+        {"DB_USER", s.database.user},
+        {"DB_PASSWORD_FILE", "/run/secrets/db_password"},
+        {"REDIS_URL", "redis://redis:6379"},
+        {"JWT_SECRET_FILE", "/run/secrets/jwt_secret"},
+        {"TRUSTED_PROXIES", trusted_proxies(svc, p, a)},
+        // Prometheus scrapes from its fixed address; loopback (the default) keeps the containers' own checks.
+        {"METRICS_ALLOW", p.monitoring ? a.prometheus + "," + config_default("METRICS_ALLOW") : config_default("METRICS_ALLOW")},
+    };
+    if (p.monitoring) vars.emplace_back("JAEGER_ENDPOINT", jaeger_otlp_endpoint(s));
+    if (!svc.build) vars.emplace_back("PORT", std::to_string(svc.port));  // the seed's Node services read PORT
     if (svc.name == "gateway")
         for (const auto& other : s.services)
-            if (other.name != "gateway" && !other.config_key.empty()) env.push(env_var(other.config_key, upstreams_of(other)));
-    for (const auto& [k, v] : svc.environment) env.push(env_var(k, v));
+            if (other.name != "gateway" && !other.config_key.empty()) vars.emplace_back(other.config_key, upstreams_of(other));
+    // services.<name>.environment comes last and replaces a generated variable of the same name.
+    for (const auto& [k, v] : svc.environment) {
+        bool replaced = false;
+        for (auto& var : vars)
+            if (var.first == k) var.second = v, replaced = true;
+        if (!replaced) vars.emplace_back(k, v);
+    }
+    TemplateData env = TemplateData::list();
+    for (const auto& [k, v] : vars) env.push(env_var(k, v));
     return env;
 }
+
+TemplateData fixed_address(const std::string& address) { return TemplateData().set("ipv4_address", yaml_quote(address)); }
 
 TemplateData depends(const std::vector<std::string>& names) {
     TemplateData list = TemplateData::list();
@@ -52,8 +98,10 @@ TemplateData depends(const std::vector<std::string>& names) {
 
 std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection& p, const std::string& stack_file,
                                           const std::string& output_dir) {
+    const ComposeAddresses addresses = compose_addresses(s);
     TemplateData d;
     d.set("stack_file", stack_file).set("project", s.project);
+    d.set("subnet", yaml_quote(addresses.subnet)).set("ip_range", yaml_quote(addresses.ip_range));
     TemplateData services = TemplateData::list();
     std::vector<std::string> core_deps = {"postgres-primary", "redis"};
     std::vector<std::string> all_instances;
@@ -80,8 +128,12 @@ std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection
                             args += ", " + yaml_quote("--route") + ", " + yaml_quote(other.route_prefix + "=" + upstreams_of(other));
                 item.set("command", TemplateData().set("args", args));
             }
-            item.set("environment", service_environment(s, svc, p));
-            item.set("ports", published(instance_host_port(svc, static_cast<int>(i)), svc.port));
+            item.set("environment", service_environment(s, svc, p, addresses));
+            if (svc.name == "gateway") item.set("network", fixed_address(addresses.gateways[i]));
+            // The gateway is the edge when no HAProxy is generated; otherwise clients come through HAProxy.
+            const int host_port = instance_host_port(svc, static_cast<int>(i));
+            const bool edge = svc.name == "gateway" && !p.load_balancer;
+            item.set("ports", edge ? published(host_port, svc.port) : published_locally(host_port, svc.port));
             std::vector<std::string> deps = core_deps;
             if (svc.name == "gateway") deps.insert(deps.end(), all_instances.begin(), all_instances.end());
             item.set("depends_on", depends(deps));
@@ -95,11 +147,11 @@ std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection
     d.set("db_image", yaml_quote(db.image)).set("db_name", yaml_quote(db.name)).set("db_user", yaml_quote(db.user));
     d.set("db_name_raw", yaml_escape(db.name));
     d.set("replication_user", yaml_quote(db.replication_user));
-    d.set("db_ports", published(db.port, 5432)).set("replica_ports", published(db.replica_port, 5432));
+    d.set("db_ports", published_locally(db.port, 5432)).set("replica_ports", published_locally(db.replica_port, 5432));
     d.set("db_cpus", yaml_quote(db.resources.cpus)).set("db_memory", yaml_quote(db.resources.memory));
     d.set("replica", p.replica);
     d.set("replication_slot", k_replication_slot).set("replication_slot_max_wal", k_replication_slot_max_wal);
-    d.set("redis_image", yaml_quote(s.redis.image)).set("redis_ports", published(s.redis.port, 6379));
+    d.set("redis_image", yaml_quote(s.redis.image)).set("redis_ports", published_locally(s.redis.port, 6379));
     d.set("redis_cpus", yaml_quote(s.redis.resources.cpus)).set("redis_memory", yaml_quote(s.redis.resources.memory));
 
     if (p.load_balancer) {
@@ -110,19 +162,23 @@ std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection
         TemplateData ports = TemplateData::list();
         ports.push(TemplateData().set("mapping", published(l.http_port, 80)));
         if (!l.certificate.empty()) ports.push(TemplateData().set("mapping", published(l.https_port, 443)));
-        ports.push(TemplateData().set("mapping", published(l.stats_port, l.stats_port)));
+        ports.push(TemplateData().set("mapping", published_locally(l.stats_port, l.stats_port)));
         lb.set("ports", ports);
         lb.set("depends_on", depends(instance_names(s.gateway())));
+        lb.set("network", fixed_address(addresses.haproxy));
         d.set("load_balancer", lb);
     }
     if (p.monitoring) {
         const auto& m = s.monitoring;
         TemplateData mon;
-        mon.set("prometheus_image", yaml_quote(m.prometheus_image)).set("prometheus_ports", published(m.prometheus_port, 9090));
-        mon.set("alertmanager_image", yaml_quote(m.alertmanager_image)).set("alertmanager_ports", published(m.alertmanager_port, 9093));
-        mon.set("grafana_image", yaml_quote(m.grafana_image)).set("grafana_ports", published(m.grafana_port, 3000));
+        mon.set("prometheus_network", fixed_address(addresses.prometheus));
+        mon.set("prometheus_image", yaml_quote(m.prometheus_image)).set("prometheus_ports", published_locally(m.prometheus_port, 9090));
+        mon.set("alertmanager_image", yaml_quote(m.alertmanager_image))
+            .set("alertmanager_ports", published_locally(m.alertmanager_port, 9093));
+        mon.set("grafana_image", yaml_quote(m.grafana_image)).set("grafana_ports", published_locally(m.grafana_port, 3000));
         mon.set("jaeger_image", yaml_quote(m.jaeger_image));
-        mon.set("jaeger_ui_ports", published(m.jaeger_ui_port, 16686)).set("jaeger_otlp_ports", published(m.jaeger_otlp_http_port, 4318));
+        mon.set("jaeger_ui_ports", published_locally(m.jaeger_ui_port, 16686))
+            .set("jaeger_otlp_ports", published_locally(m.jaeger_otlp_http_port, 4318));
         if (p.replica) mon.set("replica_exporter", TemplateData().set("postgres_exporter_image", yaml_quote(m.postgres_exporter_image)));
         d.set("monitoring", mon);
     }

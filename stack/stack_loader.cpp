@@ -339,6 +339,11 @@ Stack load_stack_text(const std::string& text, const std::string& file_name, con
             al[url == &a.slack_webhook ? "slack_webhook" : "discord_webhook"].fail("expected an http(s):// webhook URL");
     if (a.email() && a.smtp_from.empty()) al["smtp"]["from"].fail("e-mail alerts need a sender address");
 
+    const Reader net = top["network"];
+    reject_unknown_keys(net, {"subnet"});
+    net["subnet"].read(s.network.subnet);
+    if (const std::string problem = compose_subnet_problem(s.network.subnet); !problem.empty()) net["subnet"].fail(problem);
+
     check_ports_unique(s, file_name);
     return s;
 }

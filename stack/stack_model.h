@@ -138,6 +138,29 @@ struct AlertReceivers {
     bool operator==(const AlertReceivers&) const = default;
 };
 
+struct Stack;
+
+// The compose network (network.subnet; docker compose only: natively every process is on 127.0.0.1). Its
+// subnet is fixed so that HAProxy, the gateway instances and Prometheus get static addresses, which the
+// services' TRUSTED_PROXIES and METRICS_ALLOW name exactly; Docker hands every other container an address
+// from the upper half of the subnet (ip_range), clear of the static ones in the lower half.
+struct ComposeNetwork {
+    std::string subnet = "172.31.240.0/24";  // IPv4, /16 to /24, host bits zero
+    bool operator==(const ComposeNetwork&) const = default;
+};
+
+// The addresses compose_addresses() gives out in ComposeNetwork::subnet (dotted quads, no prefix length).
+struct ComposeAddresses {
+    std::string subnet;       // as configured
+    std::string ip_range;     // the upper half: Docker's pool for the containers without a fixed address
+    std::string haproxy;      // network + 2 (network + 1 is Docker's gateway, the host's side of the bridge)
+    std::string prometheus;   // network + 3
+    std::vector<std::string> gateways;  // network + 16 + i for instance i of the gateway (instance_names order)
+};
+ComposeAddresses compose_addresses(const Stack& stack);
+// Empty when `subnet` is a valid ComposeNetwork::subnet, else what is wrong with it (for the loader's message).
+std::string compose_subnet_problem(const std::string& subnet);
+
 struct Stack {
     std::string project = "aaiti";  // compose project name, prefix of volumes
     std::string source_dir;         // the aaiti source tree the Dockerfiles build from (absolute)
@@ -149,6 +172,7 @@ struct Stack {
     Monitoring monitoring;
     Backup backup;
     AlertReceivers alerts;
+    ComposeNetwork network;
     bool operator==(const Stack&) const = default;
 
     const Service* find_service(std::string_view name) const;

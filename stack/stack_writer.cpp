@@ -93,12 +93,12 @@ std::string write_stack_yaml(const Stack& s, const std::string& base_dir) {
     o << "database:\n";
     o << "  name: " << q(s.database.name) << "\n";
     o << "  user: " << q(s.database.user) << "\n";
-    o << "  port: " << s.database.port << "                 # the primary, published on the host\n";
+    o << "  port: " << s.database.port << "                 # the primary, published on the host's 127.0.0.1\n";
     o << "  # host: \"127.0.0.1\"         # DB_HOST for aaitictl on the host; containers use postgres-primary\n";
     o << "  image: " << q(s.database.image) << "\n";
     resources(o, s.database.resources, "  ");
     o << "  replica:\n";
-    o << "    port: " << s.database.replica_port << "               # published on the host\n";
+    o << "    port: " << s.database.replica_port << "               # published on the host's 127.0.0.1\n";
     o << "    replication_user: " << q(s.database.replication_user) << "\n";
 
     o << "\nredis:\n";
@@ -121,6 +121,13 @@ std::string write_stack_yaml(const Stack& s, const std::string& base_dir) {
     o << "  image: " << q(l.image) << "\n";
     o << "  health_check: {path: " << q(l.health_path) << ", interval: " << d(l.health_interval) << ", fall: " << l.fall
       << ", rise: " << l.rise << "}\n";
+
+    o << "\n# The compose network (docker compose only; natively everything is on 127.0.0.1). HAProxy, the gateway\n"
+         "# instances and Prometheus get fixed addresses in its lower half, which the services' TRUSTED_PROXIES and\n"
+         "# METRICS_ALLOW name; Docker gives the other containers addresses from its upper half. Choose one that\n"
+         "# no other Docker network or route of this host uses (/16 to /24).\n";
+    o << "network:\n";
+    o << "  subnet: " << q(s.network.subnet) << "\n";
 
     const auto& m = s.monitoring;
     o << "\n# Profiles monitoring, production. Services send traces to Jaeger's OTLP/HTTP receiver.\n";

@@ -165,6 +165,10 @@ struct Planner {
         } else {
             env["SQLITE_DB_PATH"] = layout.data() + "/" + svc.name + ".sqlite";
         }
+        // Whose X-Forwarded-For to believe; natively every proxy is on 127.0.0.1. The gateway has HAProxy in front
+        // of it only with the load balancer: without, it is the edge and believes nobody. The services behind it
+        // believe the gateway (and HAProxy before it). METRICS_ALLOW keeps its default, loopback: Prometheus is local.
+        env["TRUSTED_PROXIES"] = svc.name != "gateway" || profiles.load_balancer ? "127.0.0.1" : "";
         for (const auto& [k, v] : svc.environment) env[k] = v;
         return env;
     }

@@ -93,6 +93,49 @@ void validate_all(const std::vector<GeneratedFile>& files, const fs::path& out) 
     }
 }
 
+// docker-compose's resolved view of the generated file (profiles switched on), as YAML.
+YAML::Node resolved_compose(const fs::path& out, const std::vector<std::string>& profiles = {"production"}) {
+    std::vector<std::string> argv = {"docker-compose", "-f", (out / "docker-compose.yml").string()};
+    for (const auto& p : profiles) argv.insert(argv.end(), {"--profile", p});
+    argv.push_back("config");
+    const auto r = run_process(argv);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return YAML::Load(r.out);
+}
+
+std::string env_of(const YAML::Node& compose, const std::string& service, const std::string& name) {
+    const YAML::Node value = compose["services"][service]["environment"][name];
+    return value ? value.as<std::string>() : "<unset>";
+}
+
+std::string address_of(const YAML::Node& compose, const std::string& service) {
+    const YAML::Node networks = compose["services"][service]["networks"];  // absent without a fixed address
+    if (!networks || !networks.IsMap() || !networks["default"] || !networks["default"].IsMap()) return "<dynamic>";
+    return networks["default"]["ipv4_address"].as<std::string>();
+}
+
+// "service:port" for every port published on all host interfaces; the others must be on 127.0.0.1 (checked).
+std::set<std::string> published_everywhere(const YAML::Node& compose) {
+    std::set<std::string> out;
+    for (const auto& svc : compose["services"]) {
+        const std::string name = svc.first.as<std::string>();
+        if (!svc.second["ports"]) continue;
+        for (const auto& port : svc.second["ports"]) {
+            // docker-compose 1.29 writes "127.0.0.1:5432:5432/tcp", or {published, target} without a host address.
+            if (port.IsScalar()) {
+                INFO(name << ": " << port.as<std::string>());
+                CHECK(port.as<std::string>().rfind("127.0.0.1:", 0) == 0);
+                continue;
+            }
+            const std::string host = port["host_ip"] ? port["host_ip"].as<std::string>() : "";
+            if (host.empty() || host == "0.0.0.0") out.insert(name + ":" + port["published"].as<std::string>());
+            else CHECK(host == "127.0.0.1");
+        }
+    }
+    return out;
+}
+
 TEST_CASE("compose generate: every profile's files pass their validators") {
     TempDir dir("stack-gen");
     const Stack s = stack_in(dir);
@@ -129,6 +172,7 @@ TEST_CASE("compose generate: SSL termination, a single gateway without stickines
     const fs::path out = dir / "out";
     const auto files = generate(s, out, {Profile::production});
     validate_all(files, out);
+    CHECK(published_everywhere(resolved_compose(out)) == std::set<std::string>{"haproxy:80", "haproxy:443"});
     const std::string cfg = read_text_file(out / "haproxy" / "haproxy.cfg");
     CHECK_THAT(cfg, Contains("ssl crt " + cert.string()));
     CHECK_THAT(cfg, Contains("server gateway-3 gateway-3:3000"));
@@ -171,6 +215,62 @@ TEST_CASE("compose generate: docker-compose sees each component in its profiles,
     // docker-compose reads YAML 1.1: unquoted, these would become true and 3.8.
     CHECK_THAT(resolved.out, Contains("FEATURE: 'yes'") || Contains("FEATURE: \"yes\""));
     CHECK_THAT(resolved.out, Contains("VERSION: '3.8'") || Contains("VERSION: \"3.8\""));
+}
+
+TEST_CASE("compose generate: only the edge is published beyond this host; PostgreSQL, Redis, the services and the UIs only on 127.0.0.1") {
+    TempDir dir("stack-exposure");
+    const Stack s = stack_in(dir);
+    generate(s, dir / "prod", {Profile::production});
+    const YAML::Node prod = resolved_compose(dir / "prod");
+    CHECK(published_everywhere(prod) == std::set<std::string>{"haproxy:80"});
+    for (const char* local : {"postgres-primary", "postgres-replica", "redis", "auth-1", "gateway", "prometheus", "grafana"}) {
+        INFO(local);
+        CHECK(prod["services"][local]["ports"].size() == 1);  // still reachable from this host
+    }
+    // Generated without HAProxy, the gateway is the edge.
+    generate(s, dir / "replica", {Profile::replica});
+    CHECK(published_everywhere(resolved_compose(dir / "replica", {"replica"})) == std::set<std::string>{"gateway:3000"});
+}
+
+TEST_CASE("compose generate: each service believes X-Forwarded-For only from the proxies in front of it, by fixed addresses") {
+    TempDir dir("stack-proxies");
+    const Stack s = stack_in(dir, "services:\n  gateway:\n    replicas: 2\nnetwork:\n  subnet: \"10.77.0.0/24\"\n");
+    const fs::path out = dir / "out";
+    generate(s, out, {Profile::production});
+    const YAML::Node c = resolved_compose(out);
+    const YAML::Node ipam = c["networks"]["default"]["ipam"]["config"][0];
+    CHECK(ipam["subnet"].as<std::string>() == "10.77.0.0/24");
+    CHECK(ipam["ip_range"].as<std::string>() == "10.77.0.128/25");  // Docker's pool: clear of the fixed addresses
+    CHECK(address_of(c, "haproxy") == "10.77.0.2");
+    CHECK(address_of(c, "prometheus") == "10.77.0.3");
+    CHECK(address_of(c, "gateway-1") == "10.77.0.16");
+    CHECK(address_of(c, "gateway-2") == "10.77.0.17");
+    CHECK(address_of(c, "auth-1") == "<dynamic>");
+    // The gateway believes HAProxy; auth and every other service the gateway and HAProxy (the gateway appends
+    // HAProxy's address to the chain it passes on).
+    for (const char* gw : {"gateway-1", "gateway-2"}) CHECK(env_of(c, gw, "TRUSTED_PROXIES") == "10.77.0.2");
+    for (const char* svc : {"auth-1", "auth-2", "users"}) {
+        INFO(svc);
+        CHECK(env_of(c, svc, "TRUSTED_PROXIES") == "10.77.0.16,10.77.0.17,10.77.0.2");
+    }
+    // /metrics (and the gateway's /services): Prometheus and loopback (the containers' own checks).
+    for (const char* svc : {"gateway-1", "auth-2"}) CHECK(env_of(c, svc, "METRICS_ALLOW") == "10.77.0.3,127.0.0.0/8,::1");
+}
+
+TEST_CASE("compose generate: without HAProxy the gateway is the edge and believes nobody; without Prometheus only loopback reads /metrics") {
+    TempDir dir("stack-edge");
+    const Stack s = stack_in(dir, "services:\n  auth:\n    environment:\n      TRUSTED_PROXIES: \"10.0.0.0/8\"\n");
+    const fs::path out = dir / "out";
+    generate(s, out, {Profile::replica});
+    const YAML::Node c = resolved_compose(out, {"replica"});
+    CHECK(c["services"]["haproxy"].IsDefined() == false);
+    CHECK(env_of(c, "gateway", "TRUSTED_PROXIES").empty());
+    CHECK(env_of(c, "gateway", "METRICS_ALLOW") == "127.0.0.0/8,::1");
+    CHECK(env_of(c, "users", "TRUSTED_PROXIES") == "172.31.240.16");
+    // services.<name>.environment replaces a generated variable rather than adding a second one.
+    CHECK(env_of(c, "auth-1", "TRUSTED_PROXIES") == "10.0.0.0/8");
+    const std::string file = read_text_file(out / "docker-compose.yml");
+    CHECK(file.find("\"TRUSTED_PROXIES\": \"172.31.240.16\"\n      \"TRUSTED_PROXIES\"") == std::string::npos);
 }
 
 TEST_CASE("compose generate: Dockerfiles are multi-stage on debian:bookworm-slim and run our binary unprivileged") {

@@ -72,6 +72,27 @@ TEST_CASE("stack: a bad value names the file, line and key") {
           "aaiti.yaml:3: monitoring.supervisor.port: expected an integer from 1 to 65535, got \"0\"");
     CHECK_THAT(config_error_of("alerts:\n  slack_webhook: \"hooks.slack.com/x\"\n"), Contains("aaiti.yaml:2: alerts.slack_webhook: expected an http(s)://"));
     CHECK_THAT(config_error_of("services:\n  auth: 3\n"), Contains("aaiti.yaml:2: services.auth: expected a mapping"));
+    CHECK(config_error_of("network:\n  subnet: \"10.1.2.0/25\"\n") ==
+          "aaiti.yaml:2: network.subnet: the prefix length must be from 16 to 24 (room for the fixed addresses and Docker's), got \"25\"");
+    CHECK(config_error_of("network:\n  subnet: \"10.1.2.7/24\"\n") ==
+          "aaiti.yaml:2: network.subnet: \"10.1.2.7/24\" has host bits set; the network is 10.1.2.0/24");
+    CHECK_THAT(config_error_of("network:\n  subnet: \"fd00::/64\"\n"), Contains("network.subnet: \"fd00::\" is not an IPv4 address"));
+    CHECK_THAT(config_error_of("network:\n  subnet: \"10.1.2.0\"\n"), Contains("network.subnet: expected an IPv4 subnet"));
+    CHECK_THAT(config_error_of("network:\n  subnets: \"10.1.2.0/24\"\n"), Contains("aaiti.yaml:2: network.subnets: unknown key"));
+}
+
+TEST_CASE("stack: the compose network's fixed addresses sit in the lower half, Docker's pool is the upper half") {
+    const Stack s = load_stack_text("services:\n  gateway:\n    replicas: 3\nnetwork:\n  subnet: \"10.20.0.0/16\"\n", "aaiti.yaml", "/srv/aaiti");
+    const ComposeAddresses a = compose_addresses(s);
+    CHECK(a.subnet == "10.20.0.0/16");
+    CHECK(a.ip_range == "10.20.128.0/17");
+    CHECK(a.haproxy == "10.20.0.2");
+    CHECK(a.prometheus == "10.20.0.3");
+    CHECK(a.gateways == std::vector<std::string>{"10.20.0.16", "10.20.0.17", "10.20.0.18"});
+    const ComposeAddresses d = compose_addresses(default_stack("/srv/aaiti"));
+    CHECK(d.subnet == "172.31.240.0/24");
+    CHECK(d.ip_range == "172.31.240.128/25");
+    CHECK(d.gateways == std::vector<std::string>{"172.31.240.16"});
 }
 
 TEST_CASE("stack: broken YAML, duplicate ports and a missing gateway are configuration errors") {
@@ -121,6 +142,7 @@ TEST_CASE("stack: the file init writes loads back to the same stack") {
     changed.alerts.smtp_to = {"ops@example.com", "oncall@example.com"};
     changed.backup.repository = "/var/backups/aaiti";
     changed.backup.schedule = "30 2 * * mon-fri";
+    changed.network.subnet = "10.99.0.0/20";
     CHECK(load_stack_text(write_stack_yaml(changed, "/srv/aaiti"), "aaiti.yaml", "/srv/aaiti") == changed);
 }
 

@@ -72,6 +72,10 @@ TEST_CASE("native plan: the embedded default is one auth on SQLite and the gatew
     CHECK_FALSE(gateway.liveness_probe);  // /health is both
     CHECK(gateway.depends_on == std::vector<std::string>{"auth"});
     CHECK(gateway.command.env.count("WRITE_DB_URL") == 0);
+    // No HAProxy: the gateway is the edge and believes nobody's X-Forwarded-For; auth believes the gateway's.
+    CHECK(gateway.command.env.at("TRUSTED_PROXIES").empty());
+    CHECK(auth.command.env.at("TRUSTED_PROXIES") == "127.0.0.1");
+    CHECK(gateway.command.env.count("METRICS_ALLOW") == 0);  // the default: loopback
     // Every route of the stack file, the ones with no native form too (they answer 503, not 404).
     const auto& argv = gateway.command.argv;
     CHECK(std::find(argv.begin(), argv.end(), "/api/auth=http://127.0.0.1:3001") != argv.end());
@@ -124,6 +128,10 @@ TEST_CASE("native plan: production runs nine processes in dependency order and n
     CHECK_THAT(auth2.command.env.at("WRITE_DB_URL"), Contains("@127.0.0.1:5432/aaiti"));
     CHECK_THAT(auth2.command.env.at("READ_DB_URL"), Contains("@127.0.0.1:5433/aaiti"));
     CHECK(process(plan, "gateway").command.env.count("WRITE_DB_URL") == 0);  // it keeps no data
+    // HAProxy (on 127.0.0.1) is in front of the gateway, the gateway in front of auth.
+    CHECK(process(plan, "gateway").command.env.at("TRUSTED_PROXIES") == "127.0.0.1");
+    CHECK(auth2.command.env.at("TRUSTED_PROXIES") == "127.0.0.1");
+    CHECK(auth2.command.env.count("METRICS_ALLOW") == 0);  // Prometheus scrapes from 127.0.0.1: the default allows it
     CHECK(position(plan, "prometheus") == plan.processes.size() - 1);      // last: its first scrape finds all up
 
     std::vector<std::string> unavailable;
@@ -150,6 +158,7 @@ TEST_CASE("native plan: after a failover the promoted node is the primary and th
     CHECK(contains(old.setup[1].command.argv, "5433"));
     CHECK(old.setup[2].done_marker == p.layout.postgres() + "/primary/standby.signal");
     CHECK_THAT(process(plan, "auth-1").command.env.at("WRITE_DB_URL"), Contains("@127.0.0.1:5433/"));
+    CHECK(process(plan, "gateway").command.env.at("TRUSTED_PROXIES").empty());  // replica has no HAProxy: the gateway is the edge
 }
 
 }  // namespace aaiti::test
