@@ -5,6 +5,7 @@
 
 #include "common/config.h"
 #include "common/error.h"
+#include "common/jwt.h"
 
 namespace aaiti::auth {
 namespace {
@@ -56,6 +57,9 @@ AuthSettings auth_settings_from_config(const Config& config, bool require_jwt_se
             "JWT_SECRET is not set: aaiti-auth cannot sign tokens without it; set JWT_SECRET (or JWT_SECRET_FILE, or "
             "auth.jwt_secret in aaiti.yaml) to a long random value, e.g. `openssl rand -hex 32`");
     a.jwt_previous_secrets = config.get_or("JWT_PREVIOUS_SECRETS", "");
+    // Weak or placeholder secrets are refused here, before the store is opened, so a bad secret says
+    // so (exit 78) even while the database is unreachable (which would otherwise be reported first).
+    if (require_jwt_secret) (void)jwt::KeySet::from_config(a.jwt_secret, a.jwt_previous_secrets);
     a.access_ttl = whole_seconds(config, "JWT_ACCESS_EXPIRES_IN");
     a.refresh_ttl = whole_seconds(config, "JWT_EXPIRES_IN");
     a.password_cost = parse_password_cost(config.get_or("AUTH_PASSWORD_COST", "interactive"));

@@ -334,6 +334,13 @@ TEST_CASE("aaiti-auth refuses a short or placeholder JWT_SECRET, or JWT_PREVIOUS
         CHECK(r.err.find("openssl rand -hex 32") != std::string::npos);
         CHECK(r.err.find("your-super-secret") == std::string::npos);  // the value is never echoed
     }
+    // Checked before the store is opened: an unreachable database does not hide a weak secret.
+    ProcessOptions options;
+    options.inherit_environment = false;
+    options.env = {{"JWT_SECRET", "abcde"}, {"WRITE_DB_URL", "postgresql://aaiti@127.0.0.1:" + std::to_string(free_loopback_port()) + "/none"}};
+    const auto r = run_process({binary_path("aaiti-auth"), "--listen", "127.0.0.1:0"}, options);
+    CHECK(r.exit_code == 78);
+    CHECK(r.err.find("JWT_SECRET is 5 bytes long") != std::string::npos);
 }
 
 TEST_CASE("on PostgreSQL with READ_DB_URL on the streaming replica, reads come from the replica", "[e2e]") {
