@@ -7,24 +7,18 @@
 #include <optional>
 
 #include "common/error.h"
+#include "common/hex.h"
 #include "common/secrets.h"
 
 namespace aaiti::redis {
 namespace {
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 // Userinfo in URLs may be percent-encoded (a password with '@' or ':').
 std::string percent_decode(std::string_view text) {
     std::string out;
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '%' && i + 2 < text.size()) {
-            const int hi = hex_digit(text[i + 1]), lo = hex_digit(text[i + 2]);
+            const int hi = hex_digit_value(text[i + 1]), lo = hex_digit_value(text[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 out.push_back(static_cast<char>(hi * 16 + lo));
                 i += 2;

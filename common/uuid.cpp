@@ -5,15 +5,10 @@
 
 #include <stdexcept>
 
+#include "common/hex.h"
+
 namespace aaiti {
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 void set_version_and_variant(Uuid::Bytes& b, int version) {
     b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | (version << 4));
@@ -56,7 +51,7 @@ std::optional<Uuid> Uuid::parse(std::string_view text) {
             ++i;
             continue;
         }
-        const int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+        const int hi = hex_digit_value(text[i]), lo = hex_digit_value(text[i + 1]);
         if (hi < 0 || lo < 0) return std::nullopt;
         b[byte++] = static_cast<std::uint8_t>(hi << 4 | lo);
         i += 2;

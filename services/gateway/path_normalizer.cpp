@@ -2,16 +2,11 @@
 
 #include <array>
 
+#include "common/hex.h"
+
 namespace aaiti::gateway {
 
 namespace {
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 bool is_unreserved(unsigned char c) noexcept {  // RFC 3986 section 2.3
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
@@ -57,8 +52,8 @@ PathProblem append_decoded(std::string_view raw, std::string& out) {
             continue;
         }
         if (i + 2 >= raw.size()) return PathProblem::malformed_escape;
-        const int hi = hex_value(raw[i + 1]);
-        const int lo = hex_value(raw[i + 2]);
+        const int hi = hex_digit_value(raw[i + 1]);
+        const int lo = hex_digit_value(raw[i + 2]);
         if (hi < 0 || lo < 0) return PathProblem::malformed_escape;
         const auto value = static_cast<unsigned char>(hi * 16 + lo);
         if (value == '/') return PathProblem::encoded_slash;

@@ -1,15 +1,8 @@
 #include "services/kit/request.h"
 
-namespace aaiti::kit {
+#include "common/hex.h"
 
-namespace {
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-}  // namespace
+namespace aaiti::kit {
 
 std::string percent_decode(std::string_view text, bool plus_as_space) {
     std::string out;
@@ -17,7 +10,7 @@ std::string percent_decode(std::string_view text, bool plus_as_space) {
     for (std::size_t i = 0; i < text.size(); ++i) {
         char c = text[i];
         if (c == '%' && i + 2 < text.size()) {
-            int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
+            int hi = hex_digit_value(text[i + 1]), lo = hex_digit_value(text[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 out.push_back(static_cast<char>(hi * 16 + lo));
                 i += 2;

@@ -132,6 +132,10 @@ Reply json_request(HttpClient& http, const std::string& base_url, const std::str
     });
     if (!raw_body.empty() && !typed) request.headers.push_back({"Content-Type", "application/json"});
     if (!token.empty()) request.headers.push_back({"Authorization", "Bearer " + token});
+    return send_for_reply(http, request);
+}
+
+Reply send_for_reply(HttpClient& http, const HttpRequest& request) {
     Reply reply;
     reply.raw = http.send(request);
     reply.status = reply.raw.status;

@@ -55,6 +55,9 @@ struct Reply {
 Reply json_request(HttpClient& http, const std::string& base_url, const std::string& method, const std::string& path,
                    const std::string& raw_body, const std::string& token = {}, const HttpHeaders& headers = {});
 
+// Sends `request` and parses the reply's body as JSON when it is JSON.
+Reply send_for_reply(HttpClient& http, const HttpRequest& request);
+
 // The env every test's service gets: the back end, a JWT secret, the fixture's Redis, cheap argon2id.
 std::vector<std::pair<std::string, std::string>> service_env(const Backend& backend,
                                                              std::vector<std::pair<std::string, std::string>> extra = {});

@@ -78,12 +78,7 @@ Reply ClientAt::call(const std::string& method, const std::string& path, const n
         request.headers.push_back({"Content-Type", "application/json"});
     }
     if (!token.empty()) request.headers.push_back({"Authorization", "Bearer " + token});
-    Reply reply;
-    reply.raw = http_.send(request);
-    reply.status = reply.raw.status;
-    reply.body = nlohmann::json::parse(reply.raw.body, nullptr, false);
-    if (reply.body.is_discarded()) reply.body = nullptr;
-    return reply;
+    return send_for_reply(http_, request);
 }
 
 }  // namespace aaiti::test::auth
