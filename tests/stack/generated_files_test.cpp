@@ -354,6 +354,8 @@ TEST_CASE("compose generate: the default HAProxy config balances, checks and pin
     CHECK_THAT(cfg, Contains("cookie SERVERID insert"));
     CHECK_THAT(cfg, Contains("bind :8404"));
     CHECK_THAT(cfg, Contains("init-addr last,libc,none"));
+    // The client's address for the gateway, which believes it from HAProxy's fixed address only.
+    CHECK_THAT(cfg, Contains("option forwardfor"));
 }
 
 TEST_CASE("compose generate: services trace to Jaeger's OTLP/HTTP receiver and the gateway lists every instance") {
