@@ -113,6 +113,7 @@ std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection
     TemplateData d;
     d.set("stack_file", stack_file).set("project", s.project);
     d.set("subnet", yaml_quote(addresses.subnet)).set("ip_range", yaml_quote(addresses.ip_range));
+    d.set("network_gateway", yaml_quote(addresses.gateway));
     TemplateData services = TemplateData::list();
     std::vector<std::string> core_deps = {"postgres-primary", "redis"};
     std::vector<std::string> all_instances;

@@ -243,6 +243,7 @@ TEST_CASE("compose generate: each service believes X-Forwarded-For only from the
     const YAML::Node ipam = c["networks"]["default"]["ipam"]["config"][0];
     CHECK(ipam["subnet"].as<std::string>() == "10.77.0.0/24");
     CHECK(ipam["ip_range"].as<std::string>() == "10.77.0.128/25");  // Docker's pool: clear of the fixed addresses
+    CHECK(ipam["gateway"].as<std::string>() == "10.77.0.1");        // the host's side of the bridge, not from the pool
     CHECK(address_of(c, "haproxy") == "10.77.0.2");
     CHECK(address_of(c, "prometheus") == "10.77.0.3");
     CHECK(address_of(c, "gateway-1") == "10.77.0.16");
