@@ -1,5 +1,8 @@
 #include "health_stack_targets.h"
 
+#include <filesystem>
+
+#include "common/secrets.h"
 #include "stack/stack_loader.h"
 
 namespace aaiti::cli {
@@ -20,7 +23,11 @@ std::vector<health::Target> stack_health_targets(const std::string& stack_file, 
     if (const auto replica = config.get("READ_DB_URL")) targets.push_back(health::make_target("postgres-replica", *replica));
     const ConfigEntry* redis = config.entry("REDIS_URL");
     const bool redis_given = redis != nullptr && redis->source != ConfigSource::default_value && !redis->value.empty();
-    targets.push_back(health::make_target("redis", redis_given ? redis->value : "redis://127.0.0.1:" + std::to_string(s.redis.port)));
+    // Else the stack's Redis on its published port, with the password `up` and compose give it (secrets_dir/redis_password).
+    std::string redis_url = "redis://127.0.0.1:" + std::to_string(s.redis.port);
+    if (const std::string file = s.secrets_dir + "/redis_password"; !redis_given && std::filesystem::exists(file))
+        redis_url = "redis://:" + percent_encode(read_secret_file(file, "secrets_dir/redis_password")) + "@127.0.0.1:" + std::to_string(s.redis.port);
+    targets.push_back(health::make_target("redis", redis_given ? redis->value : redis_url));
     return targets;
 }
 

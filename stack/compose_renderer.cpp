@@ -63,7 +63,6 @@ TemplateData service_environment(const Stack& s, const Service& svc, const Profi
         {"DB_NAME", s.database.name},
         {"DB_USER", s.database.user},
         {"DB_PASSWORD_FILE", "/run/secrets/db_password"},
-        {"REDIS_URL", "redis://redis:6379"},
         {"JWT_SECRET_FILE", "/run/secrets/jwt_secret"},
         {"TRUSTED_PROXIES", trusted_proxies(svc, p, a)},
         // Prometheus scrapes from its fixed address; loopback (the default) keeps the containers' own checks.
@@ -86,6 +85,18 @@ TemplateData service_environment(const Stack& s, const Service& svc, const Profi
     return env;
 }
 
+// Our binaries get REDIS_URL with Redis's password from a shell that reads the redis_password secret and
+// execs them (the password never lands in the compose file or on a command line). Not when the stack file
+// gives the service a Redis URL of its own, nor for pulled images (their entrypoint is theirs; they get the
+// secret at /run/secrets/redis_password).
+TemplateData redis_client_entrypoint(const Service& svc) {
+    if (!svc.build || svc.environment.count("REDIS_URL") || svc.environment.count("REDIS_URL_FILE")) return false;
+    const std::string binary = "/usr/local/bin/aaiti-" + svc.name;
+    const std::string script = "set -e; p=$$(cat /run/secrets/redis_password); export REDIS_URL=\"redis://:$$p@redis:6379\"; exec " + binary +
+                               " \"$$@\"";
+    return TemplateData().set("args", yaml_quote("/bin/sh") + ", " + yaml_quote("-c") + ", " + yaml_quote(script) + ", " + yaml_quote(binary));
+}
+
 TemplateData fixed_address(const std::string& address) { return TemplateData().set("ipv4_address", yaml_quote(address)); }
 
 TemplateData depends(const std::vector<std::string>& names) {
@@ -102,6 +113,7 @@ std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection
     TemplateData d;
     d.set("stack_file", stack_file).set("project", s.project);
     d.set("subnet", yaml_quote(addresses.subnet)).set("ip_range", yaml_quote(addresses.ip_range));
+    d.set("network_gateway", yaml_quote(addresses.gateway));
     TemplateData services = TemplateData::list();
     std::vector<std::string> core_deps = {"postgres-primary", "redis"};
     std::vector<std::string> all_instances;
@@ -128,6 +140,7 @@ std::vector<GeneratedFile> render_compose(const Stack& s, const ProfileSelection
                             args += ", " + yaml_quote("--route") + ", " + yaml_quote(other.route_prefix + "=" + upstreams_of(other));
                 item.set("command", TemplateData().set("args", args));
             }
+            item.set("redis_client", redis_client_entrypoint(svc));
             item.set("environment", service_environment(s, svc, p, addresses));
             if (svc.name == "gateway") item.set("network", fixed_address(addresses.gateways[i]));
             // The gateway is the edge when no HAProxy is generated; otherwise clients come through HAProxy.

@@ -102,6 +102,7 @@ ComposeAddresses compose_addresses(const Stack& stack) {
     ComposeAddresses a;
     a.subnet = stack.network.subnet;
     a.ip_range = dotted(net.network + half) + "/" + std::to_string(net.prefix + 1);
+    a.gateway = dotted(net.network + 1);
     a.haproxy = dotted(net.network + k_haproxy_offset);
     a.prometheus = dotted(net.network + k_prometheus_offset);
     for (int i = 0; i < stack.gateway().replicas; ++i) a.gateways.push_back(dotted(net.network + k_first_gateway_offset + static_cast<std::uint32_t>(i)));

@@ -153,7 +153,8 @@ struct ComposeNetwork {
 struct ComposeAddresses {
     std::string subnet;       // as configured
     std::string ip_range;     // the upper half: Docker's pool for the containers without a fixed address
-    std::string haproxy;      // network + 2 (network + 1 is Docker's gateway, the host's side of the bridge)
+    std::string gateway;      // network + 1: the host's side of the bridge (set, else Docker takes it from ip_range)
+    std::string haproxy;      // network + 2
     std::string prometheus;   // network + 3
     std::vector<std::string> gateways;  // network + 16 + i for instance i of the gateway (instance_names order)
 };

@@ -65,7 +65,7 @@ std::string write_stack_yaml(const Stack& s, const std::string& base_dir) {
     o << "project: " << q(s.project) << "          # compose project name and volume prefix\n";
     o << "source_dir: " << q(relative_to(s.source_dir, base_dir)) << "       # the aaiti source tree the Dockerfiles build\n";
     o << "secrets_dir: " << q(relative_to(s.secrets_dir, base_dir))
-      << "  # files db_password, replication_password, jwt_secret, grafana_admin_password\n\n";
+      << "  # files db_password, replication_password, jwt_secret, grafana_admin_password, redis_password\n\n";
 
     o << "# Our HTTP services. Each instance serves /health, /ready and /metrics. With replicas: N the instances\n"
          "# are <name>-1..<name>-N, each health-checked on its own; the gateway routes to all of them.\n"
@@ -103,7 +103,8 @@ std::string write_stack_yaml(const Stack& s, const std::string& base_dir) {
 
     o << "\nredis:\n";
     o << "  port: " << s.redis.port << "\n";
-    o << "  # url: \"redis://127.0.0.1:6379\"  # REDIS_URL for aaitictl on the host; containers use redis:6379\n";
+    o << "  # url: \"redis://:PASSWORD@127.0.0.1:6379\"  # REDIS_URL for aaitictl on the host; the stacks require\n"
+         "  #   secrets_dir/redis_password (health --stack reads it), containers use redis:6379\n";
     o << "  # With Redis Sentinel (no Redis Cluster): \"redis-sentinel://host1:26379,host2:26379/<master-name>\"\n";
     o << "  image: " << q(s.redis.image) << "\n";
     resources(o, s.redis.resources, "  ");

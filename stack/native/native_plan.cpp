@@ -75,7 +75,7 @@ struct Planner {
         p.name = node.name;
         p.ports = {node.port};
         p.port_keys = {node.port_key};
-        p.probe = {ProbeKind::postgres, node.port, ""};
+        p.probe = {ProbeKind::postgres, node.port, "", ""};
         p.stop_signal = SIGINT;  // fast shutdown; SIGTERM would wait for every client to leave
         p.command = {server_argv(node.dir, node.port), base_environment(), tools.postgres_user};
         return p;
@@ -144,19 +144,24 @@ struct Planner {
         p.name = "redis";
         p.ports = {plan.stack.redis.port};
         p.port_keys = {"redis.port"};
-        p.probe = {ProbeKind::redis, plan.stack.redis.port, ""};
-        p.command = {{tools.redis_server, "--bind", "127.0.0.1", "--port", std::to_string(plan.stack.redis.port), "--dir",
-                      layout.data() + "/redis", "--daemonize", "no", "--save", "60 1", "--appendonly", "no", "--logfile", ""},
+        p.probe = {ProbeKind::redis, plan.stack.redis.port, "", secrets.redis_password};
+        // The password is in a config file of mode 0600 (redis-server's first argument), never on its command line.
+        const std::string config = "redis/redis.conf";
+        p.command = {{tools.redis_server, layout.config() + "/" + config, "--bind", "127.0.0.1", "--port", std::to_string(plan.stack.redis.port),
+                      "--dir", layout.data() + "/redis", "--daemonize", "no", "--save", "60 1", "--appendonly", "no", "--logfile", ""},
                      base_environment(),
                      ""};
         plan.processes.push_back(p);
+        GeneratedFile conf{config, "# Written by aaitictl up from secrets_dir/redis_password; the rest is on the command line.\n", true};
+        if (!secrets.redis_password.empty()) conf.content += "requirepass \"" + secrets.redis_password + "\"\n";
+        plan.config_files.push_back(std::move(conf));
     }
 
     std::map<std::string, std::string> service_environment(const Service& svc) const {
         auto env = base_environment();
         env["LOG_FORMAT"] = "json";
         env["JWT_SECRET_FILE"] = secrets.jwt_secret_file;
-        env["REDIS_URL"] = plan.uses_postgres ? "redis://" + loopback(plan.stack.redis.port) : "";
+        env["REDIS_URL"] = plan.uses_postgres ? redis_url(plan.stack.redis.port, secrets.redis_password) : "";
         if (plan.uses_postgres && svc.name != "gateway") {  // the gateway keeps no data
             const auto& db = plan.stack.database;
             const int read_port = !profiles.replica ? plan.primary_port : plan.primary_port == db.port ? db.replica_port : db.port;
@@ -180,7 +185,7 @@ struct Planner {
         p.name = instance_names(svc)[static_cast<std::size_t>(i)];
         p.ports = {port};
         p.port_keys = {"services." + svc.name + ".port"};
-        p.probe = {ProbeKind::http, port, probe_path};
+        p.probe = {ProbeKind::http, port, probe_path, ""};
         p.command = {{binary_of(svc), "--listen", loopback(port)}, service_environment(svc), ""};
         return p;
     }
@@ -196,7 +201,7 @@ struct Planner {
                 ProcessSpec p = instance_process(svc, i, "/ready");  // ready: its database answers
                 // Alive: the kit answers /health on its I/O threads whatever the database or a login
                 // surge does, so only a wedged process is restarted.
-                p.liveness_probe = HealthProbe{ProbeKind::http, p.probe.port, "/health"};
+                p.liveness_probe = HealthProbe{ProbeKind::http, p.probe.port, "/health", ""};
                 p.depends_on = backends;
                 instances_before_gateway.push_back(p.name);
                 plan.processes.push_back(std::move(p));
@@ -236,7 +241,7 @@ struct Planner {
         if (!l.certificate.empty()) p.ports.push_back(l.https_port), p.port_keys.push_back("load_balancer.https_port");
         p.ports.push_back(l.stats_port);
         p.port_keys.push_back("load_balancer.stats_port");
-        p.probe = {ProbeKind::http, l.stats_port, "/stats"};
+        p.probe = {ProbeKind::http, l.stats_port, "/stats", ""};
         p.depends_on = instance_names(plan.stack.gateway());
         p.command = {{tools.haproxy, "-db", "-f", layout.config() + "/haproxy/haproxy.cfg"}, base_environment(), ""};
         plan.processes.push_back(p);
@@ -249,7 +254,7 @@ struct Planner {
         am.name = "alertmanager";
         am.ports = {m.alertmanager_port};
         am.port_keys = {"monitoring.alertmanager.port"};
-        am.probe = {ProbeKind::http, m.alertmanager_port, "/-/ready"};
+        am.probe = {ProbeKind::http, m.alertmanager_port, "/-/ready", ""};
         am.command = {{tools.alertmanager, "--config.file=" + layout.config() + "/alertmanager/alertmanager.yml",
                        "--storage.path=" + layout.data() + "/alertmanager", "--web.listen-address=" + loopback(m.alertmanager_port),
                        "--cluster.listen-address="},  // no gossip port: one instance
@@ -262,7 +267,7 @@ struct Planner {
         pr.name = "prometheus";
         pr.ports = {m.prometheus_port};
         pr.port_keys = {"monitoring.prometheus.port"};
-        pr.probe = {ProbeKind::http, m.prometheus_port, "/-/ready"};
+        pr.probe = {ProbeKind::http, m.prometheus_port, "/-/ready", ""};
         // Last: its first scrape then finds every target up, not a row of "connection refused".
         pr.depends_on = {"alertmanager"};
         for (const auto& p : plan.processes)
@@ -313,6 +318,10 @@ void write_primary_node(const StateLayout& layout, const std::string& name) {
 std::string database_url(const Stack& stack, int port, const std::string& password) {
     return "postgresql://" + percent_encode(stack.database.user) + ":" + percent_encode(password) + "@" + loopback(port) + "/" +
            percent_encode(stack.database.name);
+}
+
+std::string redis_url(int port, const std::string& password) {
+    return "redis://" + (password.empty() ? "" : ":" + percent_encode(password) + "@") + loopback(port);
 }
 
 NativePlan plan_native_stack(const Stack& stack, const ProfileSelection& profiles, const StateLayout& layout, const Toolchain& tools,

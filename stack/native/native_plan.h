@@ -20,7 +20,8 @@ enum class ProbeKind { http, redis, postgres };
 struct HealthProbe {
     ProbeKind kind = ProbeKind::http;
     int port = 0;
-    std::string path;  // http only
+    std::string path;      // http only
+    std::string password;  // redis only: sent with AUTH before PING (requirepass); empty: none
 };
 
 // A program to run. `env` is the whole environment: nothing of the caller's leaks in (a stray DB_* or
@@ -102,6 +103,7 @@ struct NativeSecrets {
     std::string db_password;
     std::string replication_password;
     std::string jwt_secret_file;  // path, handed to the services as JWT_SECRET_FILE
+    std::string redis_password;   // Redis's requirepass; its clients get it in REDIS_URL
 };
 
 struct NativePlan {
@@ -127,5 +129,8 @@ void write_primary_node(const StateLayout& layout, const std::string& name);
 
 // The URL the services write to; `port` is the current primary's (it changes after a failover).
 std::string database_url(const Stack& stack, int port, const std::string& password);
+
+// redis://:PASSWORD@127.0.0.1:PORT (percent-encoded), or without the credentials when `password` is empty.
+std::string redis_url(int port, const std::string& password);
 
 }  // namespace aaiti::stack::native

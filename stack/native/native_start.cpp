@@ -62,10 +62,11 @@ void write_config_files(const NativePlan& plan, const StateLayout& layout) {
         const fs::path path = fs::path(layout.config()) / f.path;
         fs::create_directories(path.parent_path());
         std::ofstream out(path, std::ios::trunc);
+        // A secret file is made private before anything is written to it (a file left by an older run too).
+        if (f.secret) fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
         out << f.content;
         out.close();
         if (!out) throw IoError("up: cannot write " + path.string());
-        if (f.secret) fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
     }
 }
 
@@ -78,6 +79,7 @@ NativeSecrets ensure_native_secrets(const Stack& stack, bool uses_postgres, std:
     if (uses_postgres) {
         s.db_password = secret_file(stack.secrets_dir, "db_password", created);
         s.replication_password = secret_file(stack.secrets_dir, "replication_password", created);
+        s.redis_password = secret_file(stack.secrets_dir, "redis_password", created);
         secret_file(stack.secrets_dir, "backup_key", created);  // 64 hex digits: a 32-byte key for `backup`
     }
     return s;

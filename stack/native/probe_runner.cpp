@@ -12,7 +12,7 @@ constexpr std::chrono::milliseconds k_timeout{1000};
 ProbeResult probe_once(const HealthProbe& p) {
     switch (p.kind) {
     case ProbeKind::http: return probe_http(p.port, p.path, k_timeout);
-    case ProbeKind::redis: return probe_redis(p.port, k_timeout);
+    case ProbeKind::redis: return probe_redis(p.port, k_timeout, p.password);
     case ProbeKind::postgres: return probe_postgres(p.port, k_timeout);
     }
     return {};

@@ -91,13 +91,14 @@ public:
         return true;
     }
 
-    // Reads until the first "\r\n" and returns the line without it.
+    // Reads until the next "\r\n" and returns the line without it; what arrived after it is kept for the next call.
     bool read_line(std::string& line) {
-        std::string buffer;
+        std::string& buffer = pending_;
         char chunk[512];
         for (;;) {
             if (const auto end = buffer.find("\r\n"); end != std::string::npos) {
                 line = buffer.substr(0, end);
+                buffer.erase(0, end + 2);
                 return true;
             }
             if (buffer.size() > k_max_reply_line) return fail("no line end in the first " + std::to_string(k_max_reply_line) + " bytes");
@@ -132,6 +133,7 @@ private:
     bool fail_errno(int error) { return fail(describe_errno(error)); }
 
     int fd_ = -1;
+    std::string pending_;  // received, not yet returned by read_line
     Clock::time_point deadline_;
     milliseconds timeout_;
     std::string error_;
@@ -182,12 +184,16 @@ ProbeResult probe_http(int port, const std::string& path, milliseconds timeout) 
     }
 }
 
-ProbeResult probe_redis(int port, milliseconds timeout) {
+ProbeResult probe_redis(int port, milliseconds timeout, const std::string& password) {
     try {
         LoopbackConnection connection(Clock::now() + timeout, timeout);
+        std::string request;
+        if (!password.empty())
+            request = "*2\r\n$4\r\nAUTH\r\n$" + std::to_string(password.size()) + "\r\n" + password + "\r\n";
+        request += "*1\r\n$4\r\nPING\r\n";
         std::string reply;
-        if (!connection.connect(port) || !connection.send_all("*1\r\n$4\r\nPING\r\n") || !connection.read_line(reply))
-            return {false, connection.error()};
+        if (!connection.connect(port) || !connection.send_all(request) || !connection.read_line(reply)) return {false, connection.error()};
+        if (!password.empty() && reply == "+OK" && !connection.read_line(reply)) return {false, connection.error()};
         if (reply == "+PONG") return {true, "PONG"};
         if (!reply.empty() && reply[0] == '-') return {false, printable(reply.substr(1))};
         return {false, "unexpected reply: " + printable(reply)};

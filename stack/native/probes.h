@@ -16,8 +16,10 @@ struct ProbeResult {
 // A raw socket on purpose: libcurl would honour http_proxy from the environment and costs more per probe.
 ProbeResult probe_http(int port, const std::string& path, std::chrono::milliseconds timeout);
 
-// Redis PING over raw RESP; ok on +PONG. An error reply (-NOAUTH, -LOADING) is not ok, with its text as detail.
-ProbeResult probe_redis(int port, std::chrono::milliseconds timeout);
+// Redis PING over raw RESP; ok on +PONG. With a password, AUTH first (one write: AUTH then PING), and
+// +OK is expected before +PONG. An error reply (-NOAUTH, -WRONGPASS, -LOADING) is not ok, with its text as
+// detail; the password never appears in a detail.
+ProbeResult probe_redis(int port, std::chrono::milliseconds timeout, const std::string& password = "");
 
 // PQpingParams: ok when the server accepts connections (PQPING_OK; a password request counts, like
 // pg_isready). Needs no credentials.

@@ -1,12 +1,15 @@
 // PostgreSQL (primary and streaming replica), Redis and TCP probes against the fixture's real servers.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <map>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "healthcheck/service_probers.h"
 #include "tests/healthcheck/health_fixture.h"
 #include "tests/support/network.h"
+#include "tests/support/process.h"
 #include "tests/support/redis_sentinel.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_servers.h"
@@ -104,6 +107,31 @@ TEST_CASE("health --stack: every service instance, PostgreSQL and Redis of the s
     CHECK(by_name.at("redis")["status"] == "up");
     // The seed's other services are targets too (up or not), each replica on its own.
     CHECK((by_name.count("auth") == 1 || by_name.count("auth-1") == 1));
+}
+
+TEST_CASE("health --stack: the stack's Redis is asked with the password of secrets_dir/redis_password, never shown", "[e2e][health]") {
+    TempDir dir;
+    const int port = free_loopback_port();
+    ChildProcess redis({"redis-server", "--requirepass", "pw-of-the-stack", "--bind", "127.0.0.1", "--port", std::to_string(port), "--save",
+                        "", "--appendonly", "no", "--dir", dir.path().string()});
+    dir.write_file("secrets/redis_password", "pw-of-the-stack\n");
+    const auto stack = dir.write_file("aaiti.yaml", "redis:\n  port: " + std::to_string(port) + "\n");
+    json redis_target = json::object();
+    std::string last;  // the last report, for the message
+    for (int attempt = 0; attempt < 50 && redis_target.value("status", "") != "up"; ++attempt) {
+        const auto r = aaitictl({"health", "-o", "json", "--timeout", "1s", "--stack", stack.string()});
+        last = r.out + r.err;
+        INFO(r.out << r.err);
+        REQUIRE_FALSE(r.out.empty());
+        CHECK(r.out.find("pw-of-the-stack") == std::string::npos);
+        CHECK(r.err.find("pw-of-the-stack") == std::string::npos);
+        const json report = json::parse(r.out);
+        for (const auto& t : report["targets"])
+            if (t["name"] == "redis") redis_target = t;
+        if (redis_target.value("status", "") != "up") std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    INFO(redis_target.dump() << "\n" << last);
+    CHECK(redis_target["status"] == "up");
 }
 
 }  // namespace

@@ -7,11 +7,13 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <thread>
 #include <yaml-cpp/yaml.h>
 
 #include "stack/generate.h"
 #include "stack/stack_defaults.h"
 #include "stack/stack_loader.h"
+#include "tests/support/network.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -25,7 +27,7 @@ using namespace aaiti::stack;
 
 // A stack whose source tree and secrets exist (docker-compose checks both) in `dir`.
 Stack stack_in(const TempDir& dir, const std::string& extra_yaml = "") {
-    for (const char* secret : {"db_password", "replication_password", "jwt_secret", "grafana_admin_password"})
+    for (const char* secret : {"db_password", "replication_password", "jwt_secret", "grafana_admin_password", "redis_password"})
         dir.write_file(std::string("secrets/") + secret, "s3cret\n");
     return load_stack_text(extra_yaml, "aaiti.yaml", dir.path().string());
 }
@@ -241,6 +243,7 @@ TEST_CASE("compose generate: each service believes X-Forwarded-For only from the
     const YAML::Node ipam = c["networks"]["default"]["ipam"]["config"][0];
     CHECK(ipam["subnet"].as<std::string>() == "10.77.0.0/24");
     CHECK(ipam["ip_range"].as<std::string>() == "10.77.0.128/25");  // Docker's pool: clear of the fixed addresses
+    CHECK(ipam["gateway"].as<std::string>() == "10.77.0.1");        // the host's side of the bridge, not from the pool
     CHECK(address_of(c, "haproxy") == "10.77.0.2");
     CHECK(address_of(c, "prometheus") == "10.77.0.3");
     CHECK(address_of(c, "gateway-1") == "10.77.0.16");
@@ -273,6 +276,63 @@ TEST_CASE("compose generate: without HAProxy the gateway is the edge and believe
     CHECK(file.find("\"TRUSTED_PROXIES\": \"172.31.240.16\"\n      \"TRUSTED_PROXIES\"") == std::string::npos);
 }
 
+// A compose command string as the container's shell gets it: "$$" is compose's escape for "$".
+std::string as_run(std::string text, const std::string& secret_path) {
+    for (std::size_t at; (at = text.find("$$")) != std::string::npos;) text.replace(at, 2, "$");
+    for (std::size_t at; (at = text.find("/run/secrets/redis_password")) != std::string::npos;) text.replace(at, 27, secret_path);
+    return text;
+}
+
+TEST_CASE("compose generate: Redis requires the redis_password secret and our services get it in REDIS_URL at start, never in the file") {
+    TempDir dir("stack-redis");
+    const Stack s = stack_in(dir);
+    dir.write_file("secrets/redis_password", "0f1e2d3c4b5a\n");
+    const fs::path out = dir / "out";
+    generate(s, out, {Profile::production});
+    const std::string file = read_text_file(out / "docker-compose.yml");
+    CHECK(file.find("0f1e2d3c4b5a") == std::string::npos);
+    const YAML::Node c = resolved_compose(out);
+    const YAML::Node redis = c["services"]["redis"];
+    CHECK(redis["secrets"][0]["source"].as<std::string>() == "redis_password");
+    CHECK(c["secrets"]["redis_password"]["file"].as<std::string>() == (dir / "secrets" / "redis_password").string());
+    for (const char* client : {"gateway", "auth-1", "auth-2"}) {
+        INFO(client);
+        CHECK(env_of(c, client, "REDIS_URL") == "<unset>");  // set by the entrypoint, from the secret
+        const std::string script = c["services"][client]["entrypoint"][2].as<std::string>();
+        CHECK_THAT(script, Contains("cat /run/secrets/redis_password") && Contains("REDIS_URL=\"redis://:$$p@redis:6379\""));
+    }
+
+    // Run what the containers run, with the secret at a path of ours: redis-server (through a stand-in for the
+    // image's docker-entrypoint.sh) asks for the password, the health check passes with it, and a client's
+    // entrypoint hands its binary the URL with the password and its command's arguments.
+    const auto secret = (dir / "secrets" / "redis_password").string();
+    const auto entrypoint = dir.write_file("bin/docker-entrypoint.sh", "#!/bin/sh\nexec \"$@\"\n");
+    fs::permissions(entrypoint, fs::perms::owner_all);
+    const int port = free_loopback_port();
+    std::string server = as_run(redis["entrypoint"][2].as<std::string>(), secret);
+    const auto args_at = server.find("--appendonly yes");
+    REQUIRE(args_at != std::string::npos);
+    server.replace(args_at, 16, "--appendonly no --save '' --bind 127.0.0.1 --port " + std::to_string(port) + " --dir " + dir.path().string());
+    ProcessOptions with_path;
+    with_path.env = {{"PATH", (dir / "bin").string() + ":/usr/local/bin:/usr/bin:/bin"}};
+    ChildProcess running({"/bin/sh", "-c", server}, with_path);
+    std::string health = as_run(redis["healthcheck"]["test"][1].as<std::string>(), secret);
+    health.replace(health.find("redis-cli ping"), 14, "redis-cli -p " + std::to_string(port) + " ping");
+    int health_exit = -1;
+    for (int i = 0; i < 100 && (health_exit = run_process({"/bin/sh", "-c", health}).exit_code) != 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    INFO(running.out() << running.err());
+    CHECK(health_exit == 0);
+    const auto anonymous = run_process({"redis-cli", "-p", std::to_string(port), "ping"});
+    CHECK_THAT(anonymous.out, Contains("NOAUTH"));
+    const auto fake = dir.write_file("bin/fake-service", "#!/bin/sh\necho \"$REDIS_URL $*\"\n");
+    fs::permissions(fake, fs::perms::owner_all);
+    std::string client = as_run(c["services"]["auth-1"]["entrypoint"][2].as<std::string>(), secret);
+    client.replace(client.find("/usr/local/bin/aaiti-auth"), 25, fake.string());
+    const auto started = run_process({"/bin/sh", "-c", client, "aaiti-auth", "--listen", "0.0.0.0:3001"});
+    CHECK(started.out == "redis://:0f1e2d3c4b5a@redis:6379 --listen 0.0.0.0:3001\n");
+}
+
 TEST_CASE("compose generate: Dockerfiles are multi-stage on debian:bookworm-slim and run our binary unprivileged") {
     TempDir dir("stack-docker");
     const fs::path out = dir / "out";
@@ -295,6 +355,8 @@ TEST_CASE("compose generate: the default HAProxy config balances, checks and pin
     CHECK_THAT(cfg, Contains("cookie SERVERID insert"));
     CHECK_THAT(cfg, Contains("bind :8404"));
     CHECK_THAT(cfg, Contains("init-addr last,libc,none"));
+    // The client's address for the gateway, which believes it from HAProxy's fixed address only.
+    CHECK_THAT(cfg, Contains("option forwardfor"));
 }
 
 TEST_CASE("compose generate: services trace to Jaeger's OTLP/HTTP receiver and the gateway lists every instance") {

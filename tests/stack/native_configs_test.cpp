@@ -61,6 +61,7 @@ TEST_CASE("native configs: the loopback haproxy.cfg validates, binds 127.0.0.1 a
     CHECK(binds == std::vector<std::string>{"127.0.0.1:80", "127.0.0.1:8404"});
     const auto servers = words_after(cfg.content, "server", 1);  // server <name> <address>
     CHECK(servers == std::vector<std::string>{"127.0.0.1:3000", "127.0.0.1:3100"});
+    CHECK_THAT(cfg.content, Contains("option forwardfor"));  // the gateway believes it from 127.0.0.1
     CHECK_THAT(cfg.content, Contains("http-check send meth GET uri /health") && Contains("cookie SERVERID insert") &&
                                 Contains("check inter 2000ms fall 3 rise 2 cookie gateway-2") && Contains("stats uri /stats") &&
                                 Contains("prometheus-exporter") && Contains("native runtime"));

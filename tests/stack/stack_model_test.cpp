@@ -86,6 +86,7 @@ TEST_CASE("stack: the compose network's fixed addresses sit in the lower half, D
     const ComposeAddresses a = compose_addresses(s);
     CHECK(a.subnet == "10.20.0.0/16");
     CHECK(a.ip_range == "10.20.128.0/17");
+    CHECK(a.gateway == "10.20.0.1");
     CHECK(a.haproxy == "10.20.0.2");
     CHECK(a.prometheus == "10.20.0.3");
     CHECK(a.gateways == std::vector<std::string>{"10.20.0.16", "10.20.0.17", "10.20.0.18"});

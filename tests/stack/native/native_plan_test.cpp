@@ -22,7 +22,7 @@ struct Planned {
     StateLayout layout{(dir / ".aaiti").string()};
     Toolchain tools{"/bin/aaitictl", "/bin/aaiti-auth", "/bin/aaiti-gateway", "/pg/bin", "/bin/redis-server", "/sbin/haproxy",
                     "/bin/prometheus", "/bin/prometheus-alertmanager", "postgres"};
-    NativeSecrets secrets{"db-pw", "repl-pw", "/s/jwt_secret"};
+    NativeSecrets secrets{"db-pw", "repl-pw", "/s/jwt_secret", "redis/pw+"};
 
     NativePlan plan(const std::vector<Profile>& profiles) const {
         return plan_native_stack(default_stack(dir.path().string()), profiles.empty() ? ProfileSelection{} : ProfileSelection::from(profiles),
@@ -139,7 +139,30 @@ TEST_CASE("native plan: production runs nine processes in dependency order and n
     for (const char* name : {"grafana", "jaeger", "trading", "users"})
         CHECK(std::find(unavailable.begin(), unavailable.end(), name) != unavailable.end());
     CHECK(plan.backup_schedule == "0 3 * * *");
-    CHECK(plan.config_files.size() == 4);  // haproxy.cfg, alertmanager.yml, prometheus.yml, alert-rules.yml
+    CHECK(plan.config_files.size() == 5);  // redis.conf, haproxy.cfg, alertmanager.yml, prometheus.yml, alert-rules.yml
+}
+
+TEST_CASE("native plan: Redis requires the password of secrets_dir/redis_password, and every client has it, never on a command line") {
+    const Planned p;
+    const NativePlan plan = p.plan({Profile::production});
+    const auto& redis = process(plan, "redis");
+    for (const auto& proc : plan.processes)
+        for (const auto& arg : proc.command.argv) CHECK(arg.find("redis/pw+") == std::string::npos);
+    // redis-server's first argument is its config file, private, holding requirepass.
+    REQUIRE(redis.command.argv.size() > 1);
+    CHECK(redis.command.argv[1] == p.layout.config() + "/redis/redis.conf");
+    const auto conf = std::find_if(plan.config_files.begin(), plan.config_files.end(), [](const GeneratedFile& f) { return f.path == "redis/redis.conf"; });
+    REQUIRE(conf != plan.config_files.end());
+    CHECK(conf->secret);
+    CHECK_THAT(conf->content, Contains("\nrequirepass \"redis/pw+\"\n"));
+    // The supervisor's probe authenticates; the services' REDIS_URL carries the password, percent-encoded.
+    CHECK(redis.probe.password == "redis/pw+");
+    for (const char* client : {"gateway", "auth-1", "auth-2"}) {
+        INFO(client);
+        CHECK(process(plan, client).command.env.at("REDIS_URL") == "redis://:redis%2Fpw%2B@127.0.0.1:6379");
+    }
+    for (const auto& f : plan.config_files)
+        if (!f.secret) CHECK(f.content.find("redis/pw+") == std::string::npos);
 }
 
 TEST_CASE("native plan: after a failover the promoted node is the primary and the other is rebuilt to follow it") {

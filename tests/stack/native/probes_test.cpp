@@ -14,6 +14,8 @@
 #include "stack/native/probes.h"
 #include "tests/support/http_peer.h"
 #include "tests/support/network.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_servers.h"
 
 using Catch::Matchers::Contains;
@@ -114,6 +116,27 @@ TEST_CASE("probe_redis gets PONG from the fixture's Redis and is refused on a cl
     const ProbeResult down = probe_redis(test::free_loopback_port(), 2000ms);
     CHECK_FALSE(down.ok);
     CHECK(down.detail == "connection refused");
+}
+
+TEST_CASE("probe_redis authenticates to a Redis with requirepass; without or with a wrong password it is not ok, never naming it") {
+    test::TempDir dir("probe-redis-auth");
+    // The way the native plan runs it: the password in a config file, the rest on the command line.
+    const auto conf = dir.write_file("redis.conf", "requirepass \"s3cret-pw\"\n");
+    const int port = test::free_loopback_port();
+    test::ChildProcess redis({"redis-server", conf.string(), "--bind", "127.0.0.1", "--port", std::to_string(port), "--save", "",
+                              "--appendonly", "no", "--dir", dir.path().string()});
+    ProbeResult r;
+    for (int i = 0; i < 100 && !(r = probe_redis(port, 1000ms, "s3cret-pw")).ok; ++i) std::this_thread::sleep_for(50ms);
+    INFO(r.detail << "\n" << redis.out());
+    CHECK(r.ok);
+    CHECK(r.detail == "PONG");
+    const ProbeResult anonymous = probe_redis(port, 1000ms);
+    CHECK_FALSE(anonymous.ok);
+    CHECK_THAT(anonymous.detail, Contains("NOAUTH"));
+    const ProbeResult wrong = probe_redis(port, 1000ms, "guess");
+    CHECK_FALSE(wrong.ok);
+    CHECK_THAT(wrong.detail, Contains("WRONGPASS"));
+    CHECK(wrong.detail.find("guess") == std::string::npos);
 }
 
 TEST_CASE("probe_postgres accepts the fixture's primary and replica and is refused on a closed port", "[pg]") {

@@ -319,6 +319,18 @@ TEST_CASE("up --profile production natively: replication, Prometheus scraping ev
     }
     for (const char* name : {"grafana", "jaeger"}) CHECK((*service(ps, name))["health"] == "unavailable");
     CHECK((*service(ps, "auth-2"))["port"] == stack.ports.auth + 100);
+    // Redis requires the password made in secrets_dir (the services have it, or they would not be healthy), and
+    // no process has it on its command line.
+    const std::string redis_password = read_text_file(stack.dir / "secrets" / "redis_password").substr(0, 64);
+    REQUIRE(redis_password.size() == 64);
+    CHECK_THAT(run_process({"redis-cli", "-p", std::to_string(stack.ports.redis), "ping"}).out, Contains("NOAUTH"));
+    for (const auto& s : ps["services"]) {
+        if (!s.contains("pid") || !s["pid"].is_number()) continue;
+        const std::string cmdline = read_text_file("/proc/" + std::to_string(s["pid"].get<int>()) + "/cmdline");
+        INFO(s["name"]);
+        CHECK(cmdline.find(redis_password) == std::string::npos);
+    }
+    CHECK(ps.dump().find(redis_password) == std::string::npos);
 
     // Through HAProxy, the gateway and an auth instance into PostgreSQL.
     CHECK_THAT(register_user(stack.ports.http, "bob"), Contains("User registered successfully"));
