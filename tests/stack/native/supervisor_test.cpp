@@ -281,7 +281,7 @@ TEST_CASE("up in the foreground prints the table and stops everything on Ctrl-C"
     CHECK_THAT(up.out(), Contains("aaiti-auth listening"));  // every process's lines, prefixed with its name
 }
 
-TEST_CASE("up names a port that is taken and the key that sets it, and starts nothing", "[e2e]") {
+TEST_CASE("up names a port that is taken, the key that sets it and the process holding it, and starts nothing", "[e2e]") {
     StackDir stack;
     ProcessOptions o;
     // Something else on the gateway's port: a listener that stays until the test ends.
@@ -293,7 +293,8 @@ TEST_CASE("up names a port that is taken and the key that sets it, and starts no
     const auto up = stack.aaitictl({"up", "--detach"});
     CHECK(up.exit_code == 69);
     CHECK_THAT(up.err, Contains("port " + std::to_string(stack.ports.gateway)) && Contains("services.gateway.port") &&
-                           Contains("already in use"));
+                           Contains("already in use by pid " + std::to_string(squatter.pid()) + " (") &&
+                           Contains("python3 -c import socket"));
     CHECK_FALSE(fs::exists(stack.dir / ".aaiti/state.json"));
     CHECK(stack.ps()["services"].empty());
 }
