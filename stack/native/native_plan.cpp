@@ -236,7 +236,8 @@ struct Planner {
         if (!l.certificate.empty()) p.ports.push_back(l.https_port), p.port_keys.push_back("load_balancer.https_port");
         p.ports.push_back(l.stats_port);
         p.port_keys.push_back("load_balancer.stats_port");
-        p.probe = {ProbeKind::http, l.stats_port, "/stats"};
+        // monitor-uri: answered by HAProxy without rendering the stats page, and never logged.
+        p.probe = {ProbeKind::http, l.stats_port, "/healthz"};
         p.depends_on = instance_names(plan.stack.gateway());
         p.command = {{tools.haproxy, "-db", "-f", layout.config() + "/haproxy/haproxy.cfg"}, base_environment(), ""};
         plan.processes.push_back(p);

@@ -356,6 +356,11 @@ TEST_CASE("up --profile production natively: replication, Prometheus scraping ev
     CHECK_THAT(curl({"http://127.0.0.1:" + std::to_string(stack.ports.supervisor) + "/metrics"}),
                Contains("aaiti_supervisor_process_up{process=\"postgres-replica\"} 1"));
 
+    // HAProxy's log has the clients' requests, not our probes (every second) nor Prometheus's scrapes.
+    const std::string haproxy_log = read_text_file(stack.dir / ".aaiti/logs/haproxy.log");
+    CHECK_THAT(haproxy_log, Contains("POST /api/auth/register"));
+    CHECK_THAT(haproxy_log, !Contains("/stats") && !Contains("/healthz") && !Contains("/metrics"));
+
     // The primary hangs: after --failover-after the replica is promoted and the services write to it.
     const int primary = (*service(ps, "postgres"))["pid"].get<int>();
     ::kill(primary, SIGSTOP);
