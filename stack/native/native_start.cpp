@@ -111,7 +111,7 @@ PreparedStart prepare_native_start(const NativeStartRequest& request) {
     for (const auto& c : created) prepared.notes.push_back("made the secret " + c + " (mode 0600)");
 
     const Toolchain tools = find_toolchain(request.self_exe);
-    prepared.plan = plan_native_stack(request.stack, selection, layout, tools, secrets);
+    prepared.plan = plan_native_stack(request.stack, selection, layout, tools, secrets, request.settings);
     require_programs(prepared.plan, tools);
     const int metrics_port = selection.monitoring ? request.stack.monitoring.supervisor_port : 0;
     require_ports_free(port_claims(prepared.plan, metrics_port));

@@ -18,6 +18,8 @@ struct NativeStartRequest {
     std::string state_dir;            // absolute
     std::string self_exe;             // aaitictl, to find our binaries and run the scheduled backup
     std::chrono::milliseconds failover_after{30000};
+    // The configuration keys the user set that reach the services (StackSettings::passed).
+    std::vector<ConfigEntry> settings;
 };
 
 struct PreparedStart {

@@ -784,6 +784,8 @@ struct Supervisor::Impl {
         state.stack_file = options.stack_file;
         state.profiles = options.profile_names;
         state.started_at = utc_now_text();
+        for (const auto& e : plan.passed_settings)
+            state.settings.push_back({e.key, e.display_value(), std::string(aaiti::to_string(e.source)), e.origin});
         schedule_backup();
         say("starting " + std::to_string(processes.size()) + " processes (state in " + options.layout.root + ")");
 

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <sys/stat.h>
 #include <thread>
@@ -75,12 +76,15 @@ struct StackDir {
 
     ~StackDir() { aaitictl({"down"}); }  // whatever a failed test left running
 
-    ProcessResult aaitictl(std::vector<std::string> args, std::chrono::milliseconds timeout = 120s) const {
+    // `env`: the caller's environment (nothing of the test's own is inherited).
+    ProcessResult aaitictl(std::vector<std::string> args, std::chrono::milliseconds timeout = 120s,
+                           std::vector<std::pair<std::string, std::string>> env = {}) const {
         std::vector<std::string> argv = {binary_path("aaitictl"), "--config", (dir.path() / "aaiti.yaml").string()};
         argv.insert(argv.end(), args.begin(), args.end());
         ProcessOptions o;
         o.working_dir = dir.path().string();
         o.inherit_environment = false;
+        o.env = std::move(env);
         o.timeout = timeout;
         return run_process(argv, o);
     }
@@ -187,6 +191,41 @@ TEST_CASE("up --detach without a profile: gateway and auth on SQLite, healthy, t
     CHECK(all_gone(pids, 1s));
     CHECK(stack.aaitictl({"down"}).out == "nothing is running\n");
     CHECK(stack.ps()["services"].empty());
+}
+
+TEST_CASE("up passes the configuration keys the caller set to every service, shows them in ps, keeps the stack's wiring",
+          "[e2e]") {
+    StackDir stack;
+    const std::string webhook = "https://hooks.slack.com/services/T000/B000/sekrit-in-the-shell";
+    const auto up = stack.aaitictl({"up", "--detach"}, 120s,
+                                   {{"RATE_LIMIT_MAX", "7"}, {"SLACK_WEBHOOK", webhook}, {"DB_PORT", "1"}, {"NOT_OURS", "x"}});
+    INFO(up.out << up.err << read_text_file(stack.dir / ".aaiti/logs/all.log"));
+    REQUIRE(up.exit_code == 0);
+    // The wiring stays the stack's (the embedded default runs on SQLite, whatever DB_PORT says) and the user is told.
+    CHECK_THAT(up.err, Contains("DB_PORT (environment DB_PORT) is not passed to the stack"));
+    CHECK_THAT(up.out + up.err, !Contains(webhook));
+
+    // The gateway enforces the caller's limit.
+    const std::string headers = curl({"-i", "-XPOST", "http://127.0.0.1:" + std::to_string(stack.ports.gateway) + "/api/auth/login", "-H",
+                                      "Content-Type: application/json", "-d", R"({"username":"nobody","password":"Wrong-Horse-9"})"});
+    CHECK_THAT(headers, Contains("RateLimit-Limit: 7") || Contains("ratelimit-limit: 7"));
+
+    const json ps = stack.ps();
+    INFO(ps.dump());
+    std::map<std::string, json> settings;
+    for (const auto& e : ps["settings"]) settings[e["key"].get<std::string>()] = e;
+    REQUIRE(settings.count("RATE_LIMIT_MAX"));
+    CHECK(settings["RATE_LIMIT_MAX"]["value"] == "7");
+    CHECK(settings["RATE_LIMIT_MAX"]["source"] == "environment");
+    CHECK(settings["RATE_LIMIT_MAX"]["origin"] == "environment RATE_LIMIT_MAX");
+    REQUIRE(settings.count("SLACK_WEBHOOK"));
+    CHECK(settings["SLACK_WEBHOOK"]["value"] == "****");  // a secret reaches the services, never the screen
+    CHECK_FALSE(settings.count("DB_PORT"));
+    CHECK_FALSE(settings.count("NOT_OURS"));  // the catalogue's keys only, not the whole shell
+    const auto table = stack.aaitictl({"ps"});
+    CHECK_THAT(table.out, Contains("RATE_LIMIT_MAX") && Contains("environment RATE_LIMIT_MAX") && !Contains(webhook));
+    CHECK_THAT(read_text_file(stack.dir / ".aaiti/state.json"), !Contains(webhook));
+    REQUIRE(stack.aaitictl({"down"}).exit_code == 0);
 }
 
 TEST_CASE("a killed service is restarted and counted; restart replaces it on request", "[e2e]") {
