@@ -65,7 +65,11 @@ std::string settings_json(const std::vector<SettingStatus>& settings) { return s
 
 std::string SupervisorState::to_json() const {
     json list = json::array();
-    for (const auto& p : services) list.push_back(process_json(p));
+    for (const auto& p : services) {
+        json entry = process_json(p);
+        entry["ports"] = p.ports;
+        list.push_back(std::move(entry));
+    }
     return json{{"phase", to_string(phase)},
                 {"message", null_if_empty(message)},
                 {"supervisor_pid", supervisor_pid},
@@ -107,6 +111,7 @@ SupervisorState SupervisorState::from_json(const std::string& text) {
             st.health = health_from(p.at("health").get<std::string>());
             st.restarts = p.value("restarts", 0);
             st.detail = text_or_empty(p, "detail");
+            if (p.contains("ports") && p["ports"].is_array()) st.ports = p["ports"].get<std::vector<int>>();
             s.services.push_back(st);
         }
         if (j.contains("database")) {

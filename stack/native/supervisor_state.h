@@ -19,6 +19,7 @@ struct ProcessStatus {
     Health health = Health::starting;
     int restarts = 0;        // restarts after a crash or a failed liveness check
     std::string detail;      // why it is not healthy ("exited with status 1; restarting in 4 s"), or a role
+    std::vector<int> ports;  // every port it listens on (state.json only, not `ps -o json`)
 };
 
 // A configuration key the user set that every service got (stack/stack_settings.h), as `ps` shows it.

@@ -400,6 +400,32 @@ TEST_CASE("up --profile production natively: replication, Prometheus scraping ev
     CHECK_THAT(haproxy_log, Contains("POST /api/auth/register"));
     CHECK_THAT(haproxy_log, !Contains("/stats") && !Contains("/healthz") && !Contains("/metrics"));
 
+    // restart haproxy reads the stack file again: sticky sessions switched off take effect without down/up.
+    const fs::path stack_file = stack.dir / "aaiti.yaml";
+    const std::string original = read_text_file(stack_file);
+    const std::string lb = "stats_port: " + std::to_string(stack.ports.stats) + "}";
+    REQUIRE(original.find(lb) != std::string::npos);
+    CHECK_THAT(curl({"-i", "http://127.0.0.1:" + std::to_string(stack.ports.http) + "/health"}), Contains("SERVERID="));
+    std::string edited = original;
+    edited.replace(edited.find(lb), lb.size(), "stats_port: " + std::to_string(stack.ports.stats) + ", sticky_sessions: false}");
+    stack.dir.write_file("aaiti.yaml", edited);
+    const auto restarted = stack.aaitictl({"restart", "haproxy"});
+    INFO(restarted.err);
+    CHECK(restarted.exit_code == 0);
+    CHECK_THAT(read_text_file(stack.dir / ".aaiti/config/haproxy/haproxy.cfg"), !Contains("cookie SERVERID"));
+    CHECK_THAT(curl({"-i", "http://127.0.0.1:" + std::to_string(stack.ports.http) + "/health"}), !Contains("SERVERID="));
+    // A port the running supervisor planned cannot change under it: refused at once, HAProxy left running.
+    const int other_stats = free_loopback_port();
+    const std::string old_stats = "stats_port: " + std::to_string(stack.ports.stats) + ",";
+    edited.replace(edited.find(old_stats), old_stats.size(), "stats_port: " + std::to_string(other_stats) + ",");
+    stack.dir.write_file("aaiti.yaml", edited);
+    const auto moved = stack.aaitictl({"restart", "haproxy"});
+    CHECK(moved.exit_code == 1);
+    CHECK_THAT(moved.err, Contains("ports changed") && Contains("load_balancer.stats_port " + std::to_string(other_stats)) &&
+                              Contains("aaitictl down"));
+    CHECK((*service(stack.ps(), "haproxy"))["health"] == "healthy");
+    stack.dir.write_file("aaiti.yaml", original);
+
     // The primary hangs: after --failover-after the replica is promoted and the services write to it.
     const int primary = (*service(ps, "postgres"))["pid"].get<int>();
     ::kill(primary, SIGSTOP);
@@ -418,6 +444,10 @@ TEST_CASE("up --profile production natively: replication, Prometheus scraping ev
     // (the gateway retries only idempotent requests); a repeat is safe and must then register.
     CHECK(eventually([&] { return register_user(stack.ports.http, "carol").find("User registered successfully") != std::string::npos; }, 30s));
     CHECK_THAT((*service(stack.ps(), "postgres"))["detail"].get<std::string>(), Contains("retired"));
+    // A retired node is never restarted while the stack runs: restart refuses at once, saying why and what to do.
+    const auto retired = stack.aaitictl({"restart", "postgres", "--timeout", "600s"}, 20s);
+    CHECK(retired.exit_code == 1);
+    CHECK_THAT(retired.err, Contains("postgres is retired") && Contains("postgres-replica was promoted") && Contains("aaitictl down"));
 
     // Down, then up again: the promoted node stays the primary and the other one follows it; nothing is lost.
     const auto before = pids_of(stack.ps());
