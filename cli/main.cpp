@@ -81,7 +81,10 @@ int run(int argc, char** argv) {
     GlobalOptions options;
     std::string output_name = "table";
 
-    CLI::App app{"aaitictl: operate an aaiti stack (configuration, versions, migration).", "aaitictl"};
+    CLI::App app{"aaitictl: operate an aaiti stack: write and check its configuration, generate its Docker Compose files "
+                 "or run it natively (up, ps, logs, restart, down), check its health, manage its PostgreSQL (status, "
+                 "promote, backup, restore) and migrate SQLite data into it.",
+                 "aaitictl"};
     // Subcommands inherit fallthrough when they are created, so `aaitictl version -o json` works.
     app.fallthrough();
     app.require_subcommand(1);

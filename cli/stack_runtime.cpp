@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "common/config.h"
 #include "stack/native/supervisor_control.h"
 #include "stack/stack_defaults.h"
 #include "stack/stack_loader.h"
@@ -46,6 +47,17 @@ StackRuntimeContext load_stack_runtime(const GlobalOptions& globals, const std::
     const fs::path base = c.stack_file.empty() ? fs::current_path() : fs::path(c.stack_file).parent_path();
     c.layout.root = state_dir.empty() ? (base / ".aaiti").string() : fs::absolute(state_dir).lexically_normal().string();
     return c;
+}
+
+stack::StackSettings apply_user_configuration(StackRuntimeContext& context, const std::string& verb) {
+    ConfigLoadOptions load;
+    load.stack_file = context.stack_file;
+    const Config config = Config::load(load);
+    stack::apply_alert_settings(context.stack, config);
+    stack::StackSettings settings = stack::stack_settings(config, verb.empty() ? "aaitictl" : verb);
+    if (!verb.empty())
+        for (const auto& w : settings.warnings) std::cerr << w << '\n';
+    return settings;
 }
 
 std::optional<std::vector<std::string>> docker_compose_base(const StackRuntimeContext& context) {

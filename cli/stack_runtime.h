@@ -12,6 +12,7 @@
 #include "stack/native/native_plan.h"
 #include "stack/native/supervisor_state.h"
 #include "stack/stack_model.h"
+#include "stack/stack_settings.h"
 
 namespace CLI {
 class App;
@@ -32,6 +33,12 @@ struct StackRuntimeContext {
 // unless `verb` is empty); the state directory is `state_dir` if given, else .aaiti beside the stack file (or in
 // the current directory). Every verb that reads the stack file finds it this way.
 StackRuntimeContext load_stack_runtime(const GlobalOptions& globals, const std::string& state_dir, const std::string& verb = "");
+
+// The user's configuration as it reaches the stack (stack/stack_settings.h): the environment and the stack
+// file's flat keys (not aaitictl's own --log-level/--log-format), with the alert receivers overlaid on
+// `context.stack`. Prints a warning per wired key set in the environment on stderr as `verb: ...`, unless
+// `verb` is empty. Throws ConfigError for a bad value (RATE_LIMIT_MAX=abc), naming it and where it came from.
+stack::StackSettings apply_user_configuration(StackRuntimeContext& context, const std::string& verb);
 
 // "a, b, c" for messages.
 std::string join(const std::vector<std::string>& items, const std::string& separator = ", ");

@@ -37,7 +37,7 @@ std::string yaml_escape(const std::string& text) {
 std::vector<GeneratedFile> render_stack_files(const Stack& stack, const GenerateOptions& options) {
     const ProfileSelection p = ProfileSelection::from(options.profiles);
     const std::string out_dir = resolve_path(options.output_dir.empty() ? "." : options.output_dir, ".");
-    std::vector<GeneratedFile> files = render_compose(stack, p, options.stack_file, out_dir);
+    std::vector<GeneratedFile> files = render_compose(stack, p, options.stack_file, out_dir, options.settings);
     for (auto& f : render_dockerfiles(stack)) files.push_back(std::move(f));
     if (p.load_balancer) files.push_back(render_haproxy(stack));
     if (p.monitoring) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "common/config.h"
 #include "stack/renderers.h"
 #include "stack/stack_model.h"
 
@@ -12,6 +13,8 @@ struct GenerateOptions {
     std::vector<Profile> profiles;  // empty: all of them (production)
     std::string output_dir;         // created if missing
     std::string stack_file;         // named in the generated files' headers
+    // The configuration keys the user set that reach every service (stack_settings.h: StackSettings::passed).
+    std::vector<ConfigEntry> settings;
 };
 
 // The files, in a stable order, without writing anything. docker-compose.yml and the Dockerfiles always;

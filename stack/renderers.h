@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "common/config.h"
 #include "stack/stack_model.h"
 
 namespace aaiti::stack {
@@ -31,8 +32,10 @@ enum class Network { containers, loopback };
 std::string jaeger_otlp_endpoint(const Stack& stack);
 
 // `output_dir` (absolute): the Dockerfiles are generated there, outside the build context (source_dir).
+// `settings`: the user's configuration keys every service gets (stack_settings.h); a secret one is written
+// to .env (then mode 0600) and referenced as ${KEY} in docker-compose.yml, so the compose file holds none.
 std::vector<GeneratedFile> render_compose(const Stack& stack, const ProfileSelection& profiles, const std::string& stack_file,
-                                          const std::string& output_dir);
+                                          const std::string& output_dir, const std::vector<ConfigEntry>& settings = {});
 GeneratedFile render_haproxy(const Stack& stack, Network network = Network::containers);
 // Loopback: every service of `stack` is scraped (the caller passes the Stack it runs), the supervisor's
 // /metrics too (job aaiti-supervisor), and there is no postgres-exporter job (no native exporter).

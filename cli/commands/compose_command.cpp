@@ -33,12 +33,14 @@ public:
     bool chosen() const override { return command_->parsed(); }
 
     int run(const GlobalOptions& globals) override {
-        const StackRuntimeContext ctx = load_stack_runtime(globals, "", "compose generate");
+        StackRuntimeContext ctx = load_stack_runtime(globals, "", "compose generate");
+        const stack::StackSettings settings = apply_user_configuration(ctx, "compose generate");
         const stack::Stack& stack = ctx.stack;
 
         stack::GenerateOptions options;
         for (const auto& p : profiles_) options.profiles.push_back(stack::parse_profile(p));
         options.output_dir = out_dir_;
+        options.settings = settings.passed;
         options.stack_file = ctx.stack_file.empty() ? "the default stack" : fs::path(ctx.stack_file).filename().string();
         if (!stack.load_balancer.certificate.empty() && !fs::exists(stack.load_balancer.certificate))
             std::cerr << "compose generate: warning: load_balancer.certificate " << stack.load_balancer.certificate

@@ -1,10 +1,12 @@
 #include "commands/restart_command.h"
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <iostream>
 
 #include "common/config.h"
 #include "common/error.h"
+#include "stack/native/native_start.h"
 #include "stack/native/supervisor_control.h"
 #include "stack_runtime.h"
 
@@ -12,6 +14,13 @@ namespace aaiti::cli {
 namespace {
 
 using namespace stack::native;
+
+std::string self_exe() {
+    std::error_code ec;
+    const auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) throw IoError("restart: cannot find aaitictl's own path: " + ec.message());
+    return p.string();
+}
 
 const ProcessStatus* find(const SupervisorState& state, const std::string& name) {
     for (const auto& s : state.services)
@@ -22,9 +31,12 @@ const ProcessStatus* find(const SupervisorState& state, const std::string& name)
 class RestartCommand final : public Command {
 public:
     void add_to(CLI::App& parent) override {
-        command_ = parent.add_subcommand("restart", "Restart one process of the running stack and wait until it is healthy");
-        command_->footer(std::string("Exit codes: 0 restarted and healthy, 1 not healthy within --timeout, 64 an unknown service, 69 the "
-                                     "stack is not running. ") +
+        command_ = parent.add_subcommand(
+            "restart", "Restart one process of the running stack and wait until it is healthy; haproxy, prometheus and alertmanager "
+                       "get their configuration made again from the stack file first");
+        command_->footer(std::string("Exit codes: 0 restarted and healthy, 1 not healthy within --timeout, a node retired by a failover "
+                                     "or a port changed in the stack file (down and up), 64 an unknown service, 69 the stack is not "
+                                     "running, 78 a bad stack file or a configuration HAProxy refuses. ") +
                          k_global_options_footer);
         command_->add_option("service", service_, "A process name as aaitictl ps lists it")->required()->type_name("SERVICE");
         add_state_dir_option(*command_, state_dir_);
@@ -49,6 +61,25 @@ public:
             throw UsageError("restart: no process \"" + service_ + "\" in the stack; it runs " + join(names));
         }
         if (target->health == Health::unavailable) throw UsageError("restart: " + service_ + " is not run natively (" + target->detail + ")");
+        // The old primary after a failover: the supervisor never starts it again (two primaries are worse than one down).
+        if (target->detail.rfind("retired", 0) == 0)
+            throw OperationFailed("restart: " + service_ + " is " + target->detail + "; it is not restarted while the stack runs, "
+                                  "so that there are never two primaries. aaitictl down, then aaitictl up, starts it again as a "
+                                  "standby of the new primary (see aaitictl db status)");
+        // HAProxy, Prometheus and Alertmanager read files made from the stack file: made again now, so the restart
+        // takes a new certificate, receiver or rule (the services' environment and every port are read at up).
+        if (service_ == "haproxy" || service_ == "prometheus" || service_ == "alertmanager") {
+            StackRuntimeContext fresh = ctx;
+            NativeStartRequest request;
+            request.settings = apply_user_configuration(fresh, "restart").passed;
+            request.stack = fresh.stack;
+            request.stack_file = fresh.stack_file;
+            for (const auto& p : before->profiles) request.profiles.push_back(stack::parse_profile(p));
+            request.state_dir = ctx.layout.root;
+            request.self_exe = self_exe();
+            for (const auto& file : render_process_config(request, service_, target->ports))
+                std::cerr << "restart: wrote " << file << '\n';
+        }
         const int old_pid = target->pid;
         if (!send_control_request(ctx.layout.control_fifo(), "restart " + service_))
             throw UnavailableError("restart: the supervisor does not read its requests (" + ctx.layout.control_fifo() + ")");

@@ -103,9 +103,10 @@ public:
         // Every flag is checked before anything starts: a usage error starts nothing.
         const auto failover_after = parse_duration(failover_after_, "--failover-after", true);
         const auto timeout = parse_duration(timeout_, "--timeout", false);
-        const StackRuntimeContext ctx = load_stack_runtime(globals, state_dir_, supervisor_mode_ ? "" : "up");
+        StackRuntimeContext ctx = load_stack_runtime(globals, state_dir_, supervisor_mode_ ? "" : "up");
+        const stack::StackSettings settings = apply_user_configuration(ctx, supervisor_mode_ ? "" : "up");
         const bool docker = runtime_ == "docker" || (runtime_ == "auto" && docker_engine_answers());
-        if (docker) return run_docker(ctx);
+        if (docker) return run_docker(ctx, settings);
         if (running_supervisor(ctx.layout.lock_file())) return already_running(ctx, globals);
 
         NativeStartRequest request;
@@ -115,6 +116,7 @@ public:
         request.state_dir = ctx.layout.root;
         request.self_exe = self_exe();
         request.failover_after = failover_after;
+        request.settings = settings.passed;
         PreparedStart prepared = prepare_native_start(request);
         if (!supervisor_mode_)
             for (const auto& note : prepared.notes) std::cerr << "up: " << note << '\n';
@@ -246,13 +248,14 @@ private:
     }
 
     // The compose files of `compose generate`, in the state directory, run by Docker's own compose.
-    int run_docker(const StackRuntimeContext& ctx) {
+    int run_docker(const StackRuntimeContext& ctx, const stack::StackSettings& settings) {
         if (!docker_engine_answers())
             throw UnavailableError("up --runtime docker: no Docker engine answers (`docker info` failed); start Docker, or use "
                                    "--runtime native");
         stack::GenerateOptions options;
         for (const auto& p : profiles_) options.profiles.push_back(stack::parse_profile(p));
         options.output_dir = ctx.layout.root + "/compose";
+        options.settings = settings.passed;
         options.stack_file = ctx.stack_file.empty() ? "the default stack" : fs::path(ctx.stack_file).filename().string();
         stack::generate_stack_files(ctx.stack, options);
         // Compose v2 (`docker compose`) waits for the healthchecks with --wait; v1 (`docker-compose`) cannot.

@@ -7,13 +7,15 @@
 #include "common/config.h"
 #include "common/error.h"
 #include "stack/native/database_bootstrap.h"
+#include "stack/stack_settings.h"
 
 namespace aaiti::stack::native {
 namespace {
 
 std::string loopback(int port) { return "127.0.0.1:" + std::to_string(port); }
 
-// The environment every process starts from: enough to run, nothing of the caller's shell.
+// The environment every process starts from: enough to run, nothing of the caller's shell (the configuration
+// keys the user set are added to the services' on purpose, in service_environment).
 std::map<std::string, std::string> base_environment() {
     return {{"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, {"LANG", "C.UTF-8"}, {"TZ", "UTC"}};
 }
@@ -174,7 +176,13 @@ struct Planner {
         // of it only with the load balancer: without, it is the edge and believes nobody. The services behind it
         // believe the gateway (and HAProxy before it). METRICS_ALLOW keeps its default, loopback: Prometheus is local.
         env["TRUSTED_PROXIES"] = svc.name != "gateway" || profiles.load_balancer ? "127.0.0.1" : "";
+        // The user's settings: the stack file's flat keys, then services.<name>.environment, then the caller's
+        // environment and flags (flags > environment > stack file).
+        for (const auto& e : plan.passed_settings)
+            if (!from_caller(e)) env[e.key] = e.value;
         for (const auto& [k, v] : svc.environment) env[k] = v;
+        for (const auto& e : plan.passed_settings)
+            if (from_caller(e)) env[e.key] = e.value;
         return env;
     }
 
@@ -241,7 +249,8 @@ struct Planner {
         if (!l.certificate.empty()) p.ports.push_back(l.https_port), p.port_keys.push_back("load_balancer.https_port");
         p.ports.push_back(l.stats_port);
         p.port_keys.push_back("load_balancer.stats_port");
-        p.probe = {ProbeKind::http, l.stats_port, "/stats", ""};
+        // monitor-uri: answered by HAProxy without rendering the stats page, and never logged.
+        p.probe = {ProbeKind::http, l.stats_port, "/healthz", ""};
         p.depends_on = instance_names(plan.stack.gateway());
         p.command = {{tools.haproxy, "-db", "-f", layout.config() + "/haproxy/haproxy.cfg"}, base_environment(), ""};
         plan.processes.push_back(p);
@@ -325,10 +334,13 @@ std::string redis_url(int port, const std::string& password) {
 }
 
 NativePlan plan_native_stack(const Stack& stack, const ProfileSelection& profiles, const StateLayout& layout, const Toolchain& tools,
-                             const NativeSecrets& secrets) {
+                             const NativeSecrets& secrets, const std::vector<ConfigEntry>& settings) {
     Planner planner{stack, profiles, layout, tools, secrets, {}};
     NativePlan& plan = planner.plan;
     plan.profiles = profiles;
+    // What the stack wires itself is never taken from the user (stack_settings() has warned about it).
+    for (const auto& e : settings)
+        if (wired_by_stack(e.key).empty() && !e.value.empty()) plan.passed_settings.push_back(e);
     // PostgreSQL and Redis come with any profile; the embedded default (none) runs on SQLite alone.
     plan.uses_postgres = profiles.replica || profiles.monitoring || profiles.load_balancer;
     plan.stack = runnable_stack(stack, plan.uses_postgres);

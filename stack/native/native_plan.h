@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/config.h"
 #include "stack/renderers.h"
 #include "stack/stack_model.h"
 
@@ -24,8 +25,9 @@ struct HealthProbe {
     std::string password;  // redis only: sent with AUTH before PING (requirepass); empty: none
 };
 
-// A program to run. `env` is the whole environment: nothing of the caller's leaks in (a stray DB_* or
-// http_proxy in the user's shell would otherwise change what the stack does).
+// A program to run. `env` is the whole environment: nothing of the caller's shell leaks in (a stray http_proxy
+// would otherwise change what the stack does) but the configuration keys the user set, which the plan passes
+// to the services on purpose (stack/stack_settings.h).
 struct Command {
     std::vector<std::string> argv;  // argv[0] is an absolute path
     std::map<std::string, std::string> env;
@@ -116,10 +118,15 @@ struct NativePlan {
     std::vector<GeneratedFile> config_files;   // relative to StateLayout::config()
     // The scheduled backup (empty schedule: none): `aaitictl backup` against the current primary.
     std::string backup_schedule;
+    // The user's configuration keys every service got (stack_settings()), for `ps`; values as given (show
+    // them with display_value()).
+    std::vector<ConfigEntry> passed_settings;
 };
 
+// `settings`: the configuration keys the user set (StackSettings::passed), given to every service process:
+// those from the environment or a flag after services.<name>.environment, those from the stack file before it.
 NativePlan plan_native_stack(const Stack& stack, const ProfileSelection& profiles, const StateLayout& layout,
-                             const Toolchain& tools, const NativeSecrets& secrets);
+                             const Toolchain& tools, const NativeSecrets& secrets, const std::vector<ConfigEntry>& settings = {});
 
 // Which database node is the primary ("postgres" or "postgres-replica"), kept in the state directory so a
 // promotion outlives the run; "postgres" when never promoted.

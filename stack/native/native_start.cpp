@@ -5,12 +5,15 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <poll.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/error.h"
 #include "common/secrets.h"
+#include "stack/native/child_process.h"
 #include "stack/native/supervisor_control.h"
 #include "stack/native/toolchain.h"
 
@@ -70,6 +73,29 @@ void write_config_files(const NativePlan& plan, const StateLayout& layout) {
     }
 }
 
+// Runs `command` to its end; its exit status (127: not started) and output.
+std::pair<int, std::string> run_to_completion(const Command& command) {
+    const StartedChild child = start_child(command, "");
+    std::string output;
+    pollfd pfd{child.output_fd, POLLIN, 0};
+    for (;;) {
+        char buf[4096];
+        const ssize_t n = ::read(child.output_fd, buf, sizeof buf);
+        if (n > 0) {
+            output.append(buf, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n == 0) break;
+        if (errno != EAGAIN && errno != EINTR) break;
+        ::poll(&pfd, 1, 1000);
+    }
+    ::close(child.output_fd);
+    int status = 0;
+    while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, output};
+}
+
 }  // namespace
 
 NativeSecrets ensure_native_secrets(const Stack& stack, bool uses_postgres, std::vector<std::string>& created) {
@@ -113,7 +139,7 @@ PreparedStart prepare_native_start(const NativeStartRequest& request) {
     for (const auto& c : created) prepared.notes.push_back("made the secret " + c + " (mode 0600)");
 
     const Toolchain tools = find_toolchain(request.self_exe);
-    prepared.plan = plan_native_stack(request.stack, selection, layout, tools, secrets);
+    prepared.plan = plan_native_stack(request.stack, selection, layout, tools, secrets, request.settings);
     require_programs(prepared.plan, tools);
     const int metrics_port = selection.monitoring ? request.stack.monitoring.supervisor_port : 0;
     require_ports_free(port_claims(prepared.plan, metrics_port));
@@ -143,6 +169,61 @@ PreparedStart prepare_native_start(const NativeStartRequest& request) {
                         std::to_string(b.keep_monthly)};
     }
     return prepared;
+}
+
+}  // namespace aaiti::stack::native
+
+namespace aaiti::stack::native {
+
+std::vector<std::string> render_process_config(const NativeStartRequest& request, const std::string& process,
+                                               const std::vector<int>& running_ports) {
+    const StateLayout layout{request.state_dir};
+    const ProfileSelection selection = request.profiles.empty() ? ProfileSelection{} : ProfileSelection::from(request.profiles);
+    const bool uses_postgres = selection.replica || selection.monitoring || selection.load_balancer;
+    std::vector<std::string> created;
+    const NativeSecrets secrets = ensure_native_secrets(request.stack, uses_postgres, created);
+    const Toolchain tools = find_toolchain(request.self_exe);
+    const NativePlan plan = plan_native_stack(request.stack, selection, layout, tools, secrets, request.settings);
+
+    const ProcessSpec* spec = nullptr;
+    for (const auto& p : plan.processes)
+        if (p.name == process) spec = &p;
+    if (!spec) return {};
+    if (!running_ports.empty() && spec->ports != running_ports) {
+        std::string keys;
+        for (std::size_t i = 0; i < spec->ports.size(); ++i)
+            keys += (keys.empty() ? "" : ", ") + (i < spec->port_keys.size() ? spec->port_keys[i] : "?") + " " +
+                    std::to_string(spec->ports[i]);
+        throw OperationFailed("restart: " + process + "'s ports changed in the stack file (now " + keys +
+                              "); the running supervisor checks and probes the ports planned at up: aaitictl down, then "
+                              "aaitictl up");
+    }
+    std::vector<std::string> written;
+    const std::string prefix = process + "/";
+    for (const auto& f : plan.config_files) {
+        if (f.path.rfind(prefix, 0) != 0) continue;
+        const fs::path path = fs::path(layout.config()) / f.path;
+        const fs::path fresh = path.string() + ".new";
+        fs::create_directories(path.parent_path());
+        {
+            std::ofstream out(fresh, std::ios::trunc);
+            if (f.secret) fs::permissions(fresh, fs::perms::owner_read | fs::perms::owner_write);
+            out << f.content;
+            out.close();
+            if (!out) throw IoError("restart: cannot write " + fresh.string());
+        }
+        if (process == "haproxy") {
+            const auto [status, output] = run_to_completion({{tools.haproxy, "-c", "-q", "-f", fresh.string()}, {{"PATH", "/usr/bin:/bin"}}, ""});
+            if (status != 0) {
+                fs::remove(fresh);
+                throw ConfigError("restart: haproxy refuses the configuration made from the stack file, so the running one stays: " +
+                                  output);
+            }
+        }
+        fs::rename(fresh, path);
+        written.push_back(path.string());
+    }
+    return written;
 }
 
 }  // namespace aaiti::stack::native

@@ -18,6 +18,8 @@ struct NativeStartRequest {
     std::string state_dir;            // absolute
     std::string self_exe;             // aaitictl, to find our binaries and run the scheduled backup
     std::chrono::milliseconds failover_after{30000};
+    // The configuration keys the user set that reach the services (StackSettings::passed).
+    std::vector<ConfigEntry> settings;
 };
 
 struct PreparedStart {
@@ -27,6 +29,15 @@ struct PreparedStart {
 };
 
 PreparedStart prepare_native_start(const NativeStartRequest& request);
+
+// `aaitictl restart NAME` of a process with a rendered configuration (haproxy, prometheus, alertmanager):
+// its files made again from `request` (the stack file read anew, the caller's settings), so the restart
+// picks up a new certificate, alert receiver or rule. HAProxy's file is checked with `haproxy -c` before it
+// replaces the running one. Throws ConfigError for a file HAProxy refuses (the running one stays), and
+// OperationFailed when the process's ports differ from `running_ports` (the supervisor checks and probes the
+// ports it planned at `up`: that needs down and up). Returns the files written (none for other processes).
+std::vector<std::string> render_process_config(const NativeStartRequest& request, const std::string& process,
+                                               const std::vector<int>& running_ports);
 
 // The secrets the native stack reads, from the stack's secrets_dir; the missing ones are made (random,
 // mode 0600) and named in `created`.

@@ -657,11 +657,12 @@ struct Supervisor::Impl {
             s.health = m.health();
             s.restarts = m.restarts;
             s.detail = m.detail;
+            s.ports = m.spec.ports;
             if (m.spec.is_database_primary && m.phase != Managed::Phase::retired && s.detail.empty()) s.detail = "primary";
             if (m.spec.is_database_replica && s.detail.empty()) s.detail = "replica";
             state.services.push_back(s);
         }
-        for (const auto& u : plan.unavailable) state.services.push_back({u.name, 0, u.port, Health::unavailable, 0, u.reason});
+        for (const auto& u : plan.unavailable) state.services.push_back({u.name, 0, u.port, Health::unavailable, 0, u.reason, {}});
         state.database_primary = plan.uses_postgres ? primary_name : "";
         const std::string text = state.to_json();
         if (text == last_written) return;
@@ -784,6 +785,8 @@ struct Supervisor::Impl {
         state.stack_file = options.stack_file;
         state.profiles = options.profile_names;
         state.started_at = utc_now_text();
+        for (const auto& e : plan.passed_settings)
+            state.settings.push_back({e.key, e.display_value(), std::string(aaiti::to_string(e.source)), e.origin});
         schedule_backup();
         say("starting " + std::to_string(processes.size()) + " processes (state in " + options.layout.root + ")");
 

@@ -1,6 +1,14 @@
 #include "stack/native/supervisor_control.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
 #include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -12,6 +20,62 @@
 #include "common/error.h"
 
 namespace aaiti::stack::native {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The inodes of the sockets listening on `port` in /proc/net/tcp and tcp6 (state 0A: LISTEN).
+std::set<std::string> listening_inodes(int port) {
+    std::set<std::string> inodes;
+    for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+        std::ifstream in(table);
+        std::string line;
+        std::getline(in, line);  // the header
+        while (std::getline(in, line)) {
+            // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+            std::istringstream fields(line);
+            std::string sl, local, remote, st, queues, timer, retransmits, uid, timeout, inode;
+            if (!(fields >> sl >> local >> remote >> st >> queues >> timer >> retransmits >> uid >> timeout >> inode)) continue;
+            const auto colon = local.rfind(':');
+            if (st != "0A" || colon == std::string::npos) continue;
+            if (std::strtol(local.c_str() + colon + 1, nullptr, 16) == port) inodes.insert(inode);
+        }
+    }
+    return inodes;
+}
+
+std::string command_line(const std::string& pid) {
+    std::ifstream in("/proc/" + pid + "/cmdline", std::ios::binary);
+    std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!raw.empty() && raw.back() == '\0') raw.pop_back();
+    for (char& c : raw)
+        if (c == '\0' || c == '\n') c = ' ';
+    if (raw.size() > 100) raw = raw.substr(0, 97) + "...";
+    return raw;
+}
+
+}  // namespace
+
+std::string port_holder(int port) {
+    const std::set<std::string> inodes = listening_inodes(port);
+    if (inodes.empty()) return {};
+    std::error_code ec;
+    for (const auto& proc : fs::directory_iterator("/proc", ec)) {
+        const std::string pid = proc.path().filename().string();
+        if (pid.empty() || !std::all_of(pid.begin(), pid.end(), [](unsigned char c) { return std::isdigit(c); })) continue;
+        std::error_code fd_ec;
+        for (const auto& fd : fs::directory_iterator(proc.path() / "fd", fd_ec)) {
+            std::error_code link_ec;
+            const std::string target = fs::read_symlink(fd.path(), link_ec).string();
+            if (link_ec || target.rfind("socket:[", 0) != 0) continue;
+            if (inodes.count(target.substr(8, target.size() - 9))) {
+                const std::string cmd = command_line(pid);
+                return "pid " + pid + (cmd.empty() ? "" : " (" + cmd + ")");
+            }
+        }
+    }
+    return "a process of another user (its pid is not visible to us; `ss -ltnp` as root names it)";
+}
 
 std::optional<SupervisorLock> SupervisorLock::try_acquire(const std::string& path) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -94,9 +158,10 @@ void require_ports_free(const std::vector<PortClaim>& ports) {
         if (err == EACCES)
             throw UnavailableError("up: port " + std::to_string(claim.port) + " (" + claim.owner + ", " + claim.key +
                                    ") needs root to listen on; run as root or change " + claim.key + " in the stack file");
+        const std::string holder = port_holder(claim.port);
         throw UnavailableError("up: port " + std::to_string(claim.port) + " (" + claim.owner + ", " + claim.key +
-                               ") on 127.0.0.1 is already in use; stop what listens there or change " + claim.key +
-                               " in the stack file");
+                               ") on 127.0.0.1 is already in use" + (holder.empty() ? "" : " by " + holder) +
+                               "; stop what listens there or change " + claim.key + " in the stack file");
     }
 }
 

@@ -37,12 +37,18 @@ std::vector<std::string> read_control_requests(int fd, std::string& pending);
 bool send_control_request(const std::string& fifo_path, const std::string& request);
 
 // Every port of `ports` is free on 127.0.0.1, else UnavailableError: "up: port 3001 (auth-1,
-// services.auth.port) on 127.0.0.1 is already in use; stop what listens there or change the port in the stack file".
+// services.auth.port) on 127.0.0.1 is already in use by pid 4242 (python3 -m http.server 3001); stop what
+// listens there or change services.auth.port in the stack file". The holder is named when /proc shows it.
 struct PortClaim {
     int port = 0;
     std::string owner;  // "auth-1"
     std::string key;    // "services.auth.port"
 };
 void require_ports_free(const std::vector<PortClaim>& ports);
+
+// Who listens on TCP `port` (IPv4 or IPv6): "pid 4242 (python3 -m http.server 3001)" from /proc/net/tcp{,6}
+// and the /proc/<pid>/fd links we may read; "a process of another user (pid not visible; `ss -ltnp` as root
+// names it)" when the socket is there but its owner is not visible to us; empty when no listener is found.
+std::string port_holder(int port);
 
 }  // namespace aaiti::stack::native

@@ -20,6 +20,12 @@ json process_json(const ProcessStatus& p) {
             {"health", to_string(p.health)}, {"restarts", p.restarts}, {"detail", null_if_empty(p.detail)}};
 }
 
+json settings_list(const std::vector<SettingStatus>& settings) {
+    json list = json::array();
+    for (const auto& e : settings) list.push_back({{"key", e.key}, {"value", e.value}, {"source", e.source}, {"origin", e.origin}});
+    return list;
+}
+
 Health health_from(const std::string& s) {
     for (Health h : {Health::starting, Health::healthy, Health::unhealthy, Health::unavailable, Health::not_ready})
         if (to_string(h) == s) return h;
@@ -55,9 +61,15 @@ std::string services_json(const std::vector<ProcessStatus>& services) {
     return json{{"services", list}}.dump();
 }
 
+std::string settings_json(const std::vector<SettingStatus>& settings) { return settings_list(settings).dump(); }
+
 std::string SupervisorState::to_json() const {
     json list = json::array();
-    for (const auto& p : services) list.push_back(process_json(p));
+    for (const auto& p : services) {
+        json entry = process_json(p);
+        entry["ports"] = p.ports;
+        list.push_back(std::move(entry));
+    }
     return json{{"phase", to_string(phase)},
                 {"message", null_if_empty(message)},
                 {"supervisor_pid", supervisor_pid},
@@ -71,7 +83,8 @@ std::string SupervisorState::to_json() const {
                  {{"schedule", null_if_empty(backup_schedule)},
                   {"next_run", null_if_empty(backup_next_run)},
                   {"last_success", null_if_empty(backup_last_success)},
-                  {"last_result", null_if_empty(backup_last_result)}}}}
+                  {"last_result", null_if_empty(backup_last_result)}}},
+                {"settings", settings_list(settings)}}
         .dump(2);
 }
 
@@ -98,6 +111,7 @@ SupervisorState SupervisorState::from_json(const std::string& text) {
             st.health = health_from(p.at("health").get<std::string>());
             st.restarts = p.value("restarts", 0);
             st.detail = text_or_empty(p, "detail");
+            if (p.contains("ports") && p["ports"].is_array()) st.ports = p["ports"].get<std::vector<int>>();
             s.services.push_back(st);
         }
         if (j.contains("database")) {
@@ -111,6 +125,10 @@ SupervisorState SupervisorState::from_json(const std::string& text) {
             s.backup_last_success = text_or_empty(b, "last_success");
             s.backup_last_result = text_or_empty(b, "last_result");
         }
+        if (j.contains("settings") && j["settings"].is_array())
+            for (const auto& e : j["settings"])
+                s.settings.push_back({text_or_empty(e, "key"), text_or_empty(e, "value"), text_or_empty(e, "source"),
+                                      text_or_empty(e, "origin")});
         return s;
     } catch (const json::exception& e) {
         throw DataError(std::string("state file: ") + e.what());

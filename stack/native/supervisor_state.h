@@ -19,6 +19,15 @@ struct ProcessStatus {
     Health health = Health::starting;
     int restarts = 0;        // restarts after a crash or a failed liveness check
     std::string detail;      // why it is not healthy ("exited with status 1; restarting in 4 s"), or a role
+    std::vector<int> ports;  // every port it listens on (state.json only, not `ps -o json`)
+};
+
+// A configuration key the user set that every service got (stack/stack_settings.h), as `ps` shows it.
+struct SettingStatus {
+    std::string key;
+    std::string value;   // display value: secrets "****", passwords in URLs masked
+    std::string source;  // "flag", "environment" or "stack_file"
+    std::string origin;  // "environment RATE_LIMIT_MAX", "aaiti.yaml:12 (gateway.rate_limit.max)"
 };
 
 struct SupervisorState {
@@ -37,6 +46,7 @@ struct SupervisorState {
     std::string backup_next_run;
     std::string backup_last_success;
     std::string backup_last_result;
+    std::vector<SettingStatus> settings;  // what the services got from the user's configuration
 
     std::string to_json() const;
     static SupervisorState from_json(const std::string& text);  // throws DataError naming the problem
@@ -46,6 +56,9 @@ std::string to_string(SupervisorState::Phase phase);
 
 // {"services":[{"name","pid","port","health","restarts","detail"}]}: `aaitictl ps -o json`.
 std::string services_json(const std::vector<ProcessStatus>& services);
+
+// [{"key","value","source","origin"}]: the "settings" of `aaitictl ps -o json`.
+std::string settings_json(const std::vector<SettingStatus>& settings);
 
 // Writes via a temporary file and rename, so a reader never sees half a file.
 void write_state_file(const std::string& path, const SupervisorState& state);

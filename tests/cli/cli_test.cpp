@@ -200,6 +200,16 @@ TEST_CASE("aaitictl --help works on every command and exits 0", "[cli]") {
     }
 }
 
+TEST_CASE("aaitictl --help says what the tool does now: run the stack, its database, backups, health", "[cli]") {
+    const auto r = aaitictl({"--help"});
+    CHECK(r.exit_code == 0);
+    CHECK_FALSE(contains(r.out, "(configuration, versions, migration)"));
+    for (const char* what : {"natively", "Docker Compose", "health", "backup", "restore", "migrate"}) {
+        INFO(what);
+        CHECK(contains(r.out, what));
+    }
+}
+
 TEST_CASE("config show with DB_PORT=abc exits 78 naming DB_PORT and the environment", "[cli]") {
     const auto r = aaitictl({"config", "show"}, {{"DB_PORT", "abc"}});
     CHECK(r.exit_code == 78);

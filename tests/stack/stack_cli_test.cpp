@@ -57,6 +57,27 @@ TEST_CASE("compose generate writes every file of the stack into --out") {
     CHECK(!fs::exists(dir / "other" / "haproxy"));
 }
 
+TEST_CASE("compose generate takes the caller's SLACK_WEBHOOK and service settings, secrets kept out of docker-compose.yml") {
+    TempDir dir("stack-cli-env");
+    REQUIRE(run_aaitictl({"init"}, dir.path()).exit_code == 0);
+    const std::string webhook = "https://hooks.slack.com/services/T000/B000/from-the-shell";
+    ProcessOptions o;
+    o.working_dir = dir.path().string();
+    o.inherit_environment = false;
+    o.env = {{"SLACK_WEBHOOK", webhook}, {"RATE_LIMIT_MAX", "50"}, {"REDIS_URL", "redis://elsewhere:6379"}};
+    const auto r = run_process({binary_path("aaitictl"), "compose", "generate", "--profile", "production", "-d", "deploy"}, o);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Contains("REDIS_URL (environment REDIS_URL) is not passed to the stack") && !Contains(webhook));
+    CHECK_THAT(read_text_file(dir / "deploy/alertmanager/alertmanager.yml"), Contains("api_url: \"" + webhook + "\""));
+    const std::string compose = read_text_file(dir / "deploy/docker-compose.yml");
+    CHECK_THAT(compose, Contains("\"RATE_LIMIT_MAX\": \"50\"") && Contains("\"SLACK_WEBHOOK\": \"${SLACK_WEBHOOK}\"") &&
+                            !Contains(webhook) && Contains("\"REDIS_URL\": \"redis://redis:6379\"") && !Contains("elsewhere"));
+    // The secret is in .env, which docker compose reads, and which only its owner may read.
+    CHECK_THAT(read_text_file(dir / "deploy/.env"), Contains("SLACK_WEBHOOK=" + webhook));
+    CHECK((fs::status(dir / "deploy/.env").permissions() & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+}
+
 TEST_CASE("compose generate reads the stack file named by --config and resolves its paths from there") {
     TempDir dir("stack-cli-config");
     fs::create_directories(dir / "site");

@@ -185,3 +185,43 @@ TEST_CASE("native plan: after a failover the promoted node is the primary and th
 }
 
 }  // namespace aaiti::test
+
+namespace aaiti::test {
+
+TEST_CASE("native plan: the caller's settings reach every service after services.<name>.environment; the wiring stays the plan's") {
+    const Planned p;
+    Stack stack = default_stack(p.dir.path().string());
+    for (auto& svc : stack.services)
+        if (svc.name == "gateway") svc.environment = {{"RATE_LIMIT_MAX", "5"}, {"RATE_LIMIT_WINDOW", "1m"}};
+    const auto entry = [](const std::string& key, const std::string& value, ConfigSource source) {
+        ConfigEntry e;
+        e.key = key;
+        e.value = value;
+        e.source = source;
+        e.origin = source == ConfigSource::environment ? "environment " + key : "aaiti.yaml:3";
+        return e;
+    };
+    const std::vector<ConfigEntry> settings = {
+        entry("RATE_LIMIT_MAX", "50", ConfigSource::environment),       // beats the stack file's per-service value
+        entry("RATE_LIMIT_WINDOW", "10m", ConfigSource::stack_file),    // the stack file's flat key: the per-service one wins
+        entry("LOG_LEVEL", "debug", ConfigSource::stack_file),
+        entry("WRITE_DB_URL", "postgresql://elsewhere/db", ConfigSource::environment),  // wiring: never passed
+        entry("TRUSTED_PROXIES", "0.0.0.0/0", ConfigSource::environment),
+    };
+    const NativePlan plan = plan_native_stack(stack, ProfileSelection::from({Profile::production}), p.layout, p.tools, p.secrets, settings);
+    const auto& gw = process(plan, "gateway").command.env;
+    CHECK(gw.at("RATE_LIMIT_MAX") == "50");
+    CHECK(gw.at("RATE_LIMIT_WINDOW") == "1m");
+    CHECK(gw.at("LOG_LEVEL") == "debug");
+    CHECK(gw.at("TRUSTED_PROXIES") == "127.0.0.1");
+    const auto& auth = process(plan, "auth-1").command.env;
+    CHECK(auth.at("RATE_LIMIT_MAX") == "50");
+    CHECK(auth.at("RATE_LIMIT_WINDOW") == "10m");
+    CHECK_THAT(auth.at("WRITE_DB_URL"), Contains("127.0.0.1:5432"));
+    CHECK(process(plan, "postgres").command.env.count("RATE_LIMIT_MAX") == 0);  // the services only
+    std::vector<std::string> passed;
+    for (const auto& e : plan.passed_settings) passed.push_back(e.key);
+    CHECK(passed == std::vector<std::string>{"RATE_LIMIT_MAX", "RATE_LIMIT_WINDOW", "LOG_LEVEL"});
+}
+
+}  // namespace aaiti::test

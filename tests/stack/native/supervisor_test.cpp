@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <sys/stat.h>
 #include <thread>
@@ -75,12 +76,15 @@ struct StackDir {
 
     ~StackDir() { aaitictl({"down"}); }  // whatever a failed test left running
 
-    ProcessResult aaitictl(std::vector<std::string> args, std::chrono::milliseconds timeout = 120s) const {
+    // `env`: the caller's environment (nothing of the test's own is inherited).
+    ProcessResult aaitictl(std::vector<std::string> args, std::chrono::milliseconds timeout = 120s,
+                           std::vector<std::pair<std::string, std::string>> env = {}) const {
         std::vector<std::string> argv = {binary_path("aaitictl"), "--config", (dir.path() / "aaiti.yaml").string()};
         argv.insert(argv.end(), args.begin(), args.end());
         ProcessOptions o;
         o.working_dir = dir.path().string();
         o.inherit_environment = false;
+        o.env = std::move(env);
         o.timeout = timeout;
         return run_process(argv, o);
     }
@@ -189,6 +193,41 @@ TEST_CASE("up --detach without a profile: gateway and auth on SQLite, healthy, t
     CHECK(stack.ps()["services"].empty());
 }
 
+TEST_CASE("up passes the configuration keys the caller set to every service, shows them in ps, keeps the stack's wiring",
+          "[e2e]") {
+    StackDir stack;
+    const std::string webhook = "https://hooks.slack.com/services/T000/B000/sekrit-in-the-shell";
+    const auto up = stack.aaitictl({"up", "--detach"}, 120s,
+                                   {{"RATE_LIMIT_MAX", "7"}, {"SLACK_WEBHOOK", webhook}, {"DB_PORT", "1"}, {"NOT_OURS", "x"}});
+    INFO(up.out << up.err << read_text_file(stack.dir / ".aaiti/logs/all.log"));
+    REQUIRE(up.exit_code == 0);
+    // The wiring stays the stack's (the embedded default runs on SQLite, whatever DB_PORT says) and the user is told.
+    CHECK_THAT(up.err, Contains("DB_PORT (environment DB_PORT) is not passed to the stack"));
+    CHECK_THAT(up.out + up.err, !Contains(webhook));
+
+    // The gateway enforces the caller's limit.
+    const std::string headers = curl({"-i", "-XPOST", "http://127.0.0.1:" + std::to_string(stack.ports.gateway) + "/api/auth/login", "-H",
+                                      "Content-Type: application/json", "-d", R"({"username":"nobody","password":"Wrong-Horse-9"})"});
+    CHECK_THAT(headers, Contains("RateLimit-Limit: 7") || Contains("ratelimit-limit: 7"));
+
+    const json ps = stack.ps();
+    INFO(ps.dump());
+    std::map<std::string, json> settings;
+    for (const auto& e : ps["settings"]) settings[e["key"].get<std::string>()] = e;
+    REQUIRE(settings.count("RATE_LIMIT_MAX"));
+    CHECK(settings["RATE_LIMIT_MAX"]["value"] == "7");
+    CHECK(settings["RATE_LIMIT_MAX"]["source"] == "environment");
+    CHECK(settings["RATE_LIMIT_MAX"]["origin"] == "environment RATE_LIMIT_MAX");
+    REQUIRE(settings.count("SLACK_WEBHOOK"));
+    CHECK(settings["SLACK_WEBHOOK"]["value"] == "****");  // a secret reaches the services, never the screen
+    CHECK_FALSE(settings.count("DB_PORT"));
+    CHECK_FALSE(settings.count("NOT_OURS"));  // the catalogue's keys only, not the whole shell
+    const auto table = stack.aaitictl({"ps"});
+    CHECK_THAT(table.out, Contains("RATE_LIMIT_MAX") && Contains("environment RATE_LIMIT_MAX") && !Contains(webhook));
+    CHECK_THAT(read_text_file(stack.dir / ".aaiti/state.json"), !Contains(webhook));
+    REQUIRE(stack.aaitictl({"down"}).exit_code == 0);
+}
+
 TEST_CASE("a killed service is restarted and counted; restart replaces it on request", "[e2e]") {
     StackDir stack;
     REQUIRE(stack.aaitictl({"up", "--detach"}).exit_code == 0);
@@ -281,7 +320,7 @@ TEST_CASE("up in the foreground prints the table and stops everything on Ctrl-C"
     CHECK_THAT(up.out(), Contains("aaiti-auth listening"));  // every process's lines, prefixed with its name
 }
 
-TEST_CASE("up names a port that is taken and the key that sets it, and starts nothing", "[e2e]") {
+TEST_CASE("up names a port that is taken, the key that sets it and the process holding it, and starts nothing", "[e2e]") {
     StackDir stack;
     ProcessOptions o;
     // Something else on the gateway's port: a listener that stays until the test ends.
@@ -293,7 +332,8 @@ TEST_CASE("up names a port that is taken and the key that sets it, and starts no
     const auto up = stack.aaitictl({"up", "--detach"});
     CHECK(up.exit_code == 69);
     CHECK_THAT(up.err, Contains("port " + std::to_string(stack.ports.gateway)) && Contains("services.gateway.port") &&
-                           Contains("already in use"));
+                           Contains("already in use by pid " + std::to_string(squatter.pid()) + " (") &&
+                           Contains("python3 -c import socket"));
     CHECK_FALSE(fs::exists(stack.dir / ".aaiti/state.json"));
     CHECK(stack.ps()["services"].empty());
 }
@@ -367,6 +407,37 @@ TEST_CASE("up --profile production natively: replication, Prometheus scraping ev
     CHECK_THAT(curl({"http://127.0.0.1:" + std::to_string(stack.ports.supervisor) + "/metrics"}),
                Contains("aaiti_supervisor_process_up{process=\"postgres-replica\"} 1"));
 
+    // HAProxy's log has the clients' requests, not our probes (every second) nor Prometheus's scrapes.
+    const std::string haproxy_log = read_text_file(stack.dir / ".aaiti/logs/haproxy.log");
+    CHECK_THAT(haproxy_log, Contains("POST /api/auth/register"));
+    CHECK_THAT(haproxy_log, !Contains("/stats") && !Contains("/healthz") && !Contains("/metrics"));
+
+    // restart haproxy reads the stack file again: sticky sessions switched off take effect without down/up.
+    const fs::path stack_file = stack.dir / "aaiti.yaml";
+    const std::string original = read_text_file(stack_file);
+    const std::string lb = "stats_port: " + std::to_string(stack.ports.stats) + "}";
+    REQUIRE(original.find(lb) != std::string::npos);
+    CHECK_THAT(curl({"-i", "http://127.0.0.1:" + std::to_string(stack.ports.http) + "/health"}), Contains("SERVERID="));
+    std::string edited = original;
+    edited.replace(edited.find(lb), lb.size(), "stats_port: " + std::to_string(stack.ports.stats) + ", sticky_sessions: false}");
+    stack.dir.write_file("aaiti.yaml", edited);
+    const auto restarted = stack.aaitictl({"restart", "haproxy"});
+    INFO(restarted.err);
+    CHECK(restarted.exit_code == 0);
+    CHECK_THAT(read_text_file(stack.dir / ".aaiti/config/haproxy/haproxy.cfg"), !Contains("cookie SERVERID"));
+    CHECK_THAT(curl({"-i", "http://127.0.0.1:" + std::to_string(stack.ports.http) + "/health"}), !Contains("SERVERID="));
+    // A port the running supervisor planned cannot change under it: refused at once, HAProxy left running.
+    const int other_stats = free_loopback_port();
+    const std::string old_stats = "stats_port: " + std::to_string(stack.ports.stats) + ",";
+    edited.replace(edited.find(old_stats), old_stats.size(), "stats_port: " + std::to_string(other_stats) + ",");
+    stack.dir.write_file("aaiti.yaml", edited);
+    const auto moved = stack.aaitictl({"restart", "haproxy"});
+    CHECK(moved.exit_code == 1);
+    CHECK_THAT(moved.err, Contains("ports changed") && Contains("load_balancer.stats_port " + std::to_string(other_stats)) &&
+                              Contains("aaitictl down"));
+    CHECK((*service(stack.ps(), "haproxy"))["health"] == "healthy");
+    stack.dir.write_file("aaiti.yaml", original);
+
     // The primary hangs: after --failover-after the replica is promoted and the services write to it.
     const int primary = (*service(ps, "postgres"))["pid"].get<int>();
     ::kill(primary, SIGSTOP);
@@ -385,6 +456,10 @@ TEST_CASE("up --profile production natively: replication, Prometheus scraping ev
     // (the gateway retries only idempotent requests); a repeat is safe and must then register.
     CHECK(eventually([&] { return register_user(stack.ports.http, "carol").find("User registered successfully") != std::string::npos; }, 30s));
     CHECK_THAT((*service(stack.ps(), "postgres"))["detail"].get<std::string>(), Contains("retired"));
+    // A retired node is never restarted while the stack runs: restart refuses at once, saying why and what to do.
+    const auto retired = stack.aaitictl({"restart", "postgres", "--timeout", "600s"}, 20s);
+    CHECK(retired.exit_code == 1);
+    CHECK_THAT(retired.err, Contains("postgres is retired") && Contains("postgres-replica was promoted") && Contains("aaitictl down"));
 
     // Down, then up again: the promoted node stays the primary and the other one follows it; nothing is lost.
     const auto before = pids_of(stack.ps());
