@@ -177,9 +177,19 @@ TEST_CASE("restore --at picks the newest backup taken at or before the time; --c
     CHECK(query_scalar(target, "SELECT count(*) FROM trades") == "10");
     exec_sql(test_servers().pg_url("postgres"), "DROP DATABASE \"" + name + "\" WITH (FORCE)");
 
+    // A bare date (the seed's `restore.sh <backup-date>`) is that whole day: today's newest backup, not
+    // midnight's (which would find none of today's).
+    const std::string id = created_id(second);
+    const std::string today = id.substr(0, 4) + "-" + id.substr(4, 2) + "-" + id.substr(6, 2);
+    const auto by_day = aaitictl(with({"restore", "--at", today, "--create", "--db", target}, ws.repo_and_key()));
+    INFO(by_day.err);
+    CHECK(by_day.exit_code == 0);
+    CHECK(query_scalar(target, "SELECT count(*) FROM trades") == "100");
+    exec_sql(test_servers().pg_url("postgres"), "DROP DATABASE \"" + name + "\" WITH (FORCE)");
+
     const auto too_early = aaitictl(with({"restore", "--at", "2001-01-01", "--db", target}, ws.repo_and_key()));
     CHECK(too_early.exit_code == 1);
-    CHECK_THAT(too_early.err, Contains("no complete backup at or before 2001-01-01T00:00:00Z"));
+    CHECK_THAT(too_early.err, Contains("no complete backup at or before 2001-01-01T23:59:59Z"));
 }
 
 TEST_CASE("restore --table restores one table only", "[e2e][backup]") {

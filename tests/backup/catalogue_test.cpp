@@ -41,7 +41,8 @@ TEST_CASE("backup ids sort by time and give their time back", "[backup]") {
 }
 
 TEST_CASE("restore times (--at) accept ISO times, dates, zones and ids; refuses the rest naming the text", "[backup]") {
-    CHECK(parse_time_argument("2026-11-26") == parse_time_argument("2026-11-26T00:00:00Z"));
+    // A bare date is that whole day (the seed's restore.sh <backup-date>): its last second.
+    CHECK(parse_time_argument("2026-11-26") == parse_time_argument("2026-11-26T23:59:59Z"));
     CHECK(parse_time_argument("2026-11-26 01:30") == parse_time_argument("2026-11-26T01:30:00Z"));
     CHECK(parse_time_argument("2026-11-26T03:30:00+02:00") == parse_time_argument("2026-11-26T01:30:00Z"));
     CHECK(format_utc(parse_time_argument("2026-11-26T01:30:05Z")) == "2026-11-26T01:30:05Z");
@@ -91,7 +92,13 @@ TEST_CASE("selection: --latest and --at choose complete backups only", "[backup]
     CHECK(select_backup(entries, "", false, parse_time_argument("2026-11-09"), "repo").id == entries[0].id);
     CHECK(select_backup(entries, "", false, parse_time_argument("2026-11-25"), "repo").id == entries[1].id);
     CHECK_THROWS_WITH(select_backup(entries, "", false, parse_time_argument("2026-10-01"), "repo"),
-                      Catch::Contains("no complete backup at or before 2026-10-01T00:00:00Z"));
+                      Catch::Contains("no complete backup at or before 2026-10-01T23:59:59Z"));
+    // A bare date is the whole day: the 10th's backup, taken at midnight or at any time of it, is chosen.
+    CHECK(select_backup(entries, "", false, parse_time_argument("2026-11-10"), "repo").id == entries[1].id);
+    entries.insert(entries.begin() + 2, complete_at("2026-11-10T23:59:59Z"));
+    CHECK(select_backup(entries, "", false, parse_time_argument("2026-11-10"), "repo").id == entries[2].id);
+    CHECK(parse_time_argument("2026-11-10") == parse_time_argument("2026-11-10T23:59:59Z"));
+    CHECK(parse_time_argument("2026-11-10T00:00") == parse_time_argument("2026-11-10T00:00:00Z"));
     CHECK_THROWS_WITH(select_backup(entries, broken.id, false, std::nullopt, "repo"), Catch::Contains("incomplete"));
     CHECK_THROWS_WITH(select_backup(entries, "nope", false, std::nullopt, "repo"), Catch::Contains("no backup nope"));
 }
