@@ -189,7 +189,8 @@ void validate(const ConfigKey& key, const ConfigEntry& e) {
                 if (parse_duration(e.value, bare_unit_of(key.kind)).count() > 0) return;
             } catch (const std::invalid_argument&) {
             }
-            throw ConfigError(name + ": " + describe(e) + " is not a duration; expected e.g. 250ms, 30s, 15m, 1h30m, 7d (a bare number means " +
+            throw ConfigError(name + ": " + describe(e) + " is not a duration; expected e.g. 250ms, 30s, 15m, 1h30m, 7d " +
+                              "(a bare number means " +
                               (key.kind == K::duration_ms ? "milliseconds" : "seconds") + ")");
         case K::url:
         case K::secret_url:
@@ -287,16 +288,20 @@ void check_trace_endpoint(std::string_view url, std::string_view origin) {
     const std::string_view path = path_start == std::string_view::npos ? std::string_view() : rest.substr(path_start);
     if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority = authority.substr(at + 1);
     std::string_view host = authority, port;
-    if (const auto colon = authority.rfind(':'); colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
+    const auto colon = authority.rfind(':');
+    if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {  // not inside [v6]
         host = authority.substr(0, colon);
         port = authority.substr(colon + 1);
     }
     const bool thrift_port = port == "14268";
-    const bool thrift_path = path == "/api/traces" || path.substr(0, 12) == "/api/traces/" || path.substr(0, 12) == "/api/traces?";
+    const std::string_view under = path.substr(0, 12);
+    const bool thrift_path = path == "/api/traces" || under == "/api/traces/" || under == "/api/traces?";
     if (!thrift_port && !thrift_path) return;
-    const std::string otlp = std::string(url.substr(0, scheme_end)) + "://" + std::string(host.empty() ? "jaeger" : host) + ":4318/v1/traces";
-    throw ConfigError("JAEGER_ENDPOINT: \"" + mask_secrets_in_url(url) + "\" from " + std::string(origin) + " is Jaeger's Thrift-over-HTTP collector (" +
-                      (thrift_port ? "port 14268" : "path /api/traces") +
+    const std::string otlp =
+        std::string(url.substr(0, scheme_end)) + "://" + std::string(host.empty() ? "jaeger" : host) + ":4318/v1/traces";
+    const std::string why = thrift_port && thrift_path ? "port 14268, path /api/traces" : thrift_port ? "port 14268" : "path /api/traces";
+    throw ConfigError("JAEGER_ENDPOINT: \"" + mask_secrets_in_url(url) + "\" from " + std::string(origin) +
+                      " is Jaeger's Thrift-over-HTTP collector (" + why +
                       "), which refuses the OTLP/HTTP JSON aaiti sends; use Jaeger's OTLP receiver instead: " + otlp);
 }
 
@@ -442,7 +447,7 @@ std::chrono::milliseconds Config::get_duration(std::string_view key) const {
     const auto v = get(key);
     if (!v) throw ConfigError(std::string(key) + " is not set");
     const auto known = std::find_if(k_catalogue.begin(), k_catalogue.end(), [&](const ConfigKey& k) { return k.name == key; });
-    return parse_duration(*v, known == k_catalogue.end() ? std::chrono::milliseconds(std::chrono::seconds(1)) : bare_unit_of(known->kind));
+    return parse_duration(*v, known == k_catalogue.end() ? bare_unit_of(K::duration) : bare_unit_of(known->kind));
 }
 
 std::string percent_encode(std::string_view s) {

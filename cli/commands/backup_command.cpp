@@ -81,7 +81,8 @@ public:
                            "Apply the rules to the backups with this label alone (without it: to unlabelled and "
                            "scheduled backups; other labelled ones are kept)")
             ->type_name("LABEL");
-        prune_->add_flag("--dry-run", prune_options_.dry_run, "Show what would be removed and why each is kept or goes; remove nothing");
+        prune_->add_flag("--dry-run", prune_options_.dry_run,
+                         "Show what would be removed and why each is kept or goes; remove nothing");
     }
 
     bool chosen() const override { return command_->parsed(); }

@@ -78,7 +78,8 @@ int run_config_show_command(const GlobalOptions& options) {
     print_table(std::cout, table, color);
     std::cout << '\n';
     for (std::string_view key : k_explained_keys)
-        if (const ConfigEntry* e = config.entry(key)) std::cout << e->key << " = " << e->display_value() << ": " << description_of(key) << '\n';
+        if (const ConfigEntry* e = config.entry(key))
+            std::cout << e->key << " = " << e->display_value() << ": " << description_of(key) << '\n';
     warn_ignored_variables(config);
     return 0;
 }

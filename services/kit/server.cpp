@@ -182,7 +182,8 @@ Server::Server(ServerOptions options) {
     // What runs where, for dashboards and alerts: SERVICE_VERSION and NODE_ENV as labels of a constant 1.
     const ServerOptions& o = impl_->core.options;
     impl_->core.registry
-        .gauge("aaiti_build_info", "Always 1; the version (SERVICE_VERSION), git revision and environment (NODE_ENV) of the process.",
+        .gauge("aaiti_build_info",
+               "Always 1; the version (SERVICE_VERSION), git revision and environment (NODE_ENV) of the process.",
                {"version", "revision", "environment"})
         .with({effective_service_version(o), build_info::k_git_revision, o.environment})
         .set(1);

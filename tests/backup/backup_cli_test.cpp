@@ -296,7 +296,8 @@ TEST_CASE("the scheduled prune keeps a labelled backup made the same day; prune 
     const auto listed = nlohmann::json::parse(aaitictl({"backup", "list", "--repo", ws.repo, "-o", "json"}).out)["backups"];
     CHECK(listed.size() == 2);
     // Pruned by its label: the rules then apply to that label alone.
-    const auto by_label = aaitictl({"backup", "prune", "--repo", ws.repo, "--label", "before-upgrade", "--keep-last", "1", "-o", "json"});
+    const auto by_label =
+        aaitictl({"backup", "prune", "--repo", ws.repo, "--label", "before-upgrade", "--keep-last", "1", "-o", "json"});
     REQUIRE(by_label.exit_code == 0);
     const auto by_label_plan = nlohmann::json::parse(by_label.out);
     REQUIRE(by_label_plan["backups"].size() == 2);

@@ -131,7 +131,8 @@ TEST_CASE("prune: last/daily/weekly/monthly keep the newest per period; incomple
     CHECK(plan.back().reasons == std::vector<std::string>{"incomplete"});
     CHECK_THROWS_AS(plan_prune(entries, RetentionRules{}), UsageError);
     // Every removal says why each rule passes it over.
-    const auto nov16 = std::find_if(plan.begin(), plan.end(), [](const PruneDecision& d) { return d.id.substr(0, 13) == "20261116T0600"; });
+    const auto nov16 =
+        std::find_if(plan.begin(), plan.end(), [](const PruneDecision& d) { return d.id.substr(0, 13) == "20261116T0600"; });
     REQUIRE(nov16 != plan.end());
     CHECK_FALSE(nov16->keep);
     CHECK(nov16->reasons == std::vector<std::string>{"no rule keeps it", "not among the 3 newest",
@@ -145,10 +146,10 @@ TEST_CASE("prune: a labelled backup is kept until a prune names its label; sched
         e.manifest->label = label;
         return e;
     };
-    const std::vector<BackupEntry> entries = {labelled("2026-12-08T02:00:00Z", "scheduled"),
-                                              labelled("2026-12-08T10:00:00Z", "before-upgrade"), complete_at("2026-12-08T11:00:00Z"),
-                                              labelled("2026-12-08T14:00:00Z", "before-upgrade"),
-                                              labelled("2026-12-09T02:00:00Z", "scheduled")};
+    const std::vector<BackupEntry> entries = {
+        labelled("2026-12-08T02:00:00Z", "scheduled"), labelled("2026-12-08T10:00:00Z", "before-upgrade"),
+        complete_at("2026-12-08T11:00:00Z"), labelled("2026-12-08T14:00:00Z", "before-upgrade"),
+        labelled("2026-12-09T02:00:00Z", "scheduled")};
     RetentionRules daily;
     daily.keep_daily = 7;
     const auto plan = plan_prune(entries, daily);
@@ -156,7 +157,8 @@ TEST_CASE("prune: a labelled backup is kept until a prune names its label; sched
     CHECK_FALSE(plan[0].keep);  // the 8th's newest under the rules is the unlabelled 11:00 one
     CHECK(plan[0].reasons.back() == "daily 2026-12-08 keeps the newer " + entries[2].id);
     CHECK(plan[1].keep);
-    CHECK(plan[1].reasons == std::vector<std::string>{"labelled \"before-upgrade\": kept until `backup prune --label before-upgrade` or removed by hand"});
+    CHECK(plan[1].reasons == std::vector<std::string>{
+                                 "labelled \"before-upgrade\": kept until `backup prune --label before-upgrade` or removed by hand"});
     CHECK(plan[2].keep);
     CHECK(plan[3].keep);
     CHECK(plan[4].keep);

@@ -183,7 +183,8 @@ TEST_CASE("the seed's RATE_LIMIT_WINDOW=900000 is 15 minutes: a bare number is m
 TEST_CASE("JAEGER_ENDPOINT refuses the seed's Thrift collector URL and names the OTLP one") {
     const std::string seed = load_error(with_env({{"JAEGER_ENDPOINT", "http://jaeger:14268/api/traces"}}));
     CHECK_THAT(seed, Catch::Contains("JAEGER_ENDPOINT") && Catch::Contains("environment JAEGER_ENDPOINT") &&
-                         Catch::Contains("Thrift") && Catch::Contains("http://jaeger:4318/v1/traces"));
+                         Catch::Contains("Thrift") && Catch::Contains("(port 14268, path /api/traces)") &&
+                         Catch::Contains("http://jaeger:4318/v1/traces"));
     CHECK_THAT(load_error(with_env({{"JAEGER_ENDPOINT", "http://tracing.example:14268"}})),
                Catch::Contains("port 14268") && Catch::Contains("http://tracing.example:4318/v1/traces"));
     CHECK_THAT(load_error(with_env({{"JAEGER_ENDPOINT", "https://collector/api/traces"}})),
