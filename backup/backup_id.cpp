@@ -78,7 +78,11 @@ std::int64_t parse_time_argument(std::string_view text) {
     if (month < 1 || month > 12 || day < 1 || day > 31) throw bad();
     int hour = 0, minute = 0, second = 0;
     std::string_view rest = text.substr(10);
-    if (!rest.empty()) {
+    if (rest.empty()) {  // a day: all of it, so that day's backups are chosen
+        hour = 23;
+        minute = 59;
+        second = 59;
+    } else {
         if (rest[0] != 'T' && rest[0] != ' ') throw bad();
         rest.remove_prefix(1);
         if (rest.size() < 5 || rest[2] != ':' || !all_digits(rest.substr(0, 2)) || !all_digits(rest.substr(3, 2)))

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace aaiti::backup {
@@ -56,11 +57,18 @@ struct VerifyOptions {
     std::string pg_bindir;
 };
 
+// The label `aaitictl up`'s backup schedule gives its backups (stack/native/supervisor.cpp).
+inline constexpr std::string_view k_scheduled_label = "scheduled";
+
 struct RetentionRules {
     int keep_last = 0;
     int keep_daily = 0;
     int keep_weekly = 0;
     int keep_monthly = 0;
+    // Which backups the rules apply to. Empty: unlabelled ones and the schedule's ("scheduled"); a
+    // backup with any other label is kept (restic's --keep-tag) until a prune names its label here,
+    // which applies the rules to the backups with that label alone.
+    std::string label;
     bool any() const { return keep_last + keep_daily + keep_weekly + keep_monthly > 0; }
 };
 

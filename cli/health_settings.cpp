@@ -1,6 +1,8 @@
 #include "health_settings.h"
 
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "health_stack_targets.h"
@@ -72,10 +74,21 @@ health::AlertSettings health_alert_settings(const HealthFlags& flags, const Conf
         smtp.port = static_cast<int>(config.get_int("SMTP_PORT"));
         smtp.user = config.get_or("SMTP_USER", "");
         smtp.password = config.get_or("SMTP_PASS", "");
+        // The seed sets SMTP_HOST, SMTP_USER and SMTP_PASS only: the sender is the account's address then.
         smtp.from = config.get_or("SMTP_FROM", "");
+        if (smtp.from.empty() && smtp.user.find('@') != std::string::npos) smtp.from = smtp.user;
         smtp.to = split_addresses(config.get_or("SMTP_TO", ""));
-        if (smtp.from.empty()) throw ConfigError("SMTP_HOST is set but SMTP_FROM is not: alert mail needs a sender");
-        if (smtp.to.empty()) throw ConfigError("SMTP_HOST is set but SMTP_TO is not: alert mail needs recipients");
+        std::vector<std::string> missing;
+        if (smtp.to.empty()) missing.push_back("SMTP_TO (the recipients, comma-separated)");
+        if (smtp.from.empty())
+            missing.push_back(smtp.user.empty() ? "SMTP_FROM (the sender; it defaults to SMTP_USER, which is not set either)"
+                                                : "SMTP_FROM (the sender; SMTP_USER \"" + smtp.user +
+                                                      "\" is no e-mail address to send from)");
+        if (!missing.empty()) {
+            std::string list;
+            for (const auto& m : missing) list += (list.empty() ? "" : " and ") + m;
+            throw ConfigError("SMTP_HOST is set (" + config.entry("SMTP_HOST")->origin + "), but alert mail also needs " + list);
+        }
         settings.smtp = std::move(smtp);
     }
     return settings;

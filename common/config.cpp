@@ -39,8 +39,13 @@ const std::vector<ConfigKey> k_catalogue = {
     {"JWT_SECRET", "auth.jwt_secret", K::secret, "", "HS256 signing secret for tokens"},
     {"JWT_PREVIOUS_SECRETS", "auth.jwt_previous_secrets", K::secret, "",
      "earlier signing secrets, comma-separated: tokens they signed still verify (rotation)"},
-    {"JWT_EXPIRES_IN", "auth.jwt_expires_in", K::duration, "7d", "refresh token lifetime"},
-    {"JWT_ACCESS_EXPIRES_IN", "auth.access_token_expires_in", K::duration, "15m", "access token lifetime"},
+    // The seed's service had one token, living JWT_EXPIRES_IN. Here that key keeps its lifetime for the
+    // refresh token (the session), and the access token sent with every request lives only
+    // JWT_ACCESS_EXPIRES_IN, so a stolen one is soon worthless; clients renew it with the refresh token.
+    {"JWT_EXPIRES_IN", "auth.jwt_expires_in", K::duration, "7d",
+     "refresh-token (session) lifetime: the seed's single token lifetime; renews access tokens"},
+    {"JWT_ACCESS_EXPIRES_IN", "auth.access_token_expires_in", K::duration, "15m",
+     "access-token lifetime: the bearer token of every request, renewed with the refresh token"},
     {"AUTH_PASSWORD_COST", "auth.password_cost", K::text, "interactive",
      "argon2id cost: min, interactive, moderate or sensitive"},
     {"AUTH_LOCKOUT_MAX_FAILURES", "auth.lockout.max_failures", K::integer, "5",
@@ -65,7 +70,12 @@ const std::vector<ConfigKey> k_catalogue = {
     {"BACKUP_KEY_FILE", "backup.key_file", K::path, "", "file with the 32-byte backup encryption key"},
     {"BACKUP_PASSPHRASE_FILE", "backup.passphrase_file", K::path, "",
      "file with a backup passphrase (argon2id-stretched), instead of a key file"},
-    {"RATE_LIMIT_WINDOW", "gateway.rate_limit.window", K::duration, "15m", "rate-limit window"},
+    // The seed gives it in milliseconds (900000, express-rate-limit's windowMs): a bare number is ms here.
+    // Only here: the seed writes JWT_EXPIRES_IN with a unit ("7d", the jsonwebtoken/ms style, where a bare
+    // string would mean ms and a bare number seconds), and a bare "3600" meant as a lifetime is surely an
+    // hour, not 3.6 s; every other duration key is ours, documented in seconds.
+    {"RATE_LIMIT_WINDOW", "gateway.rate_limit.window", K::duration_ms, "15m",
+     "rate-limit window (a bare number is milliseconds, as the seed's 900000)"},
     {"RATE_LIMIT_MAX", "gateway.rate_limit.max", K::integer, "1000", "requests per client per window", 1, 1000000000},
     {"JAEGER_ENDPOINT", "tracing.jaeger_endpoint", K::url, "", "trace collector URL (empty: tracing export off)", 0, 0,
      "http,https"},
@@ -83,9 +93,27 @@ const std::vector<ConfigKey> k_catalogue = {
      "clients that may read /metrics (and the gateway's /services): addresses or CIDRs, comma-separated"},
     {"LOG_LEVEL", "logging.level", K::log_level, "info", "trace, debug, info, warn, error, critical or off"},
     {"LOG_FORMAT", "logging.format", K::log_format, "text", "text or json"},
+    {"NODE_ENV", "deployment.environment", K::text, "",
+     "the deployment's environment (production, staging...): span attribute deployment.environment, label of aaiti_build_info"},
+    {"SERVICE_VERSION", "deployment.version", K::text, "",
+     "version the services report: span attribute service.version, label of aaiti_build_info (empty: the binaries' own)"},
+};
+
+// Variables of the seed's environment that nothing here reads. Each one set is named by `config check`.
+const std::vector<IgnoredSeedVariable> k_ignored_seed_variables = {
+    {"PROMETHEUS_ENDPOINT",
+     "nothing is pushed to Prometheus: it scrapes each service's /metrics (the stack file's monitoring.prometheus says where "
+     "it runs)"},
+    {"PORT",
+     "a service's port is the stack file's services.<name>.port or --listen (compose sets PORT only for the seed's images it "
+     "runs unported)"},
 };
 
 bool is_secret_kind(ConfigKind kind) { return kind == K::secret; }
+bool is_duration_kind(ConfigKind kind) { return kind == K::duration || kind == K::duration_ms; }
+std::chrono::milliseconds bare_unit_of(ConfigKind kind) {
+    return kind == K::duration_ms ? std::chrono::milliseconds(1) : std::chrono::seconds(1);
+}
 bool may_come_from_file(ConfigKind kind) { return kind == K::secret || kind == K::secret_url; }
 
 std::map<std::string, std::string> process_environment() {
@@ -144,7 +172,7 @@ void validate_url(const ConfigKey& key, const ConfigEntry& e) {
 }
 
 void validate(const ConfigKey& key, const ConfigEntry& e) {
-    if (e.value.empty() && key.kind != K::integer && key.kind != K::port && key.kind != K::duration) return;
+    if (e.value.empty() && key.kind != K::integer && key.kind != K::port && !is_duration_kind(key.kind)) return;
     const std::string name(key.name);
     switch (key.kind) {
         case K::integer:
@@ -156,15 +184,18 @@ void validate(const ConfigKey& key, const ConfigEntry& e) {
             return;
         }
         case K::duration:
+        case K::duration_ms:
             try {
-                if (parse_duration(e.value).count() > 0) return;
+                if (parse_duration(e.value, bare_unit_of(key.kind)).count() > 0) return;
             } catch (const std::invalid_argument&) {
             }
-            throw ConfigError(name + ": " + describe(e) +
-                              " is not a duration; expected e.g. 250ms, 30s, 15m, 1h30m, 7d (a bare number means seconds)");
+            throw ConfigError(name + ": " + describe(e) + " is not a duration; expected e.g. 250ms, 30s, 15m, 1h30m, 7d " +
+                              "(a bare number means " +
+                              (key.kind == K::duration_ms ? "milliseconds" : "seconds") + ")");
         case K::url:
         case K::secret_url:
             validate_url(key, e);
+            if (key.name == "JAEGER_ENDPOINT") check_trace_endpoint(e.value, e.origin);
             return;
         case K::log_level:
             try {
@@ -245,6 +276,34 @@ std::string_view to_string(ConfigSource source) {
 }
 
 const std::vector<ConfigKey>& known_config_keys() { return k_catalogue; }
+const std::vector<IgnoredSeedVariable>& ignored_seed_variables() { return k_ignored_seed_variables; }
+
+void check_trace_endpoint(std::string_view url, std::string_view origin) {
+    // scheme://[userinfo@]host[:port][/path]
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return;
+    const std::string_view rest = url.substr(scheme_end + 3);
+    const auto path_start = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, path_start);
+    const std::string_view path = path_start == std::string_view::npos ? std::string_view() : rest.substr(path_start);
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority = authority.substr(at + 1);
+    std::string_view host = authority, port;
+    const auto colon = authority.rfind(':');
+    if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {  // not inside [v6]
+        host = authority.substr(0, colon);
+        port = authority.substr(colon + 1);
+    }
+    const bool thrift_port = port == "14268";
+    const std::string_view under = path.substr(0, 12);
+    const bool thrift_path = path == "/api/traces" || under == "/api/traces/" || under == "/api/traces?";
+    if (!thrift_port && !thrift_path) return;
+    const std::string otlp =
+        std::string(url.substr(0, scheme_end)) + "://" + std::string(host.empty() ? "jaeger" : host) + ":4318/v1/traces";
+    const std::string why = thrift_port && thrift_path ? "port 14268, path /api/traces" : thrift_port ? "port 14268" : "path /api/traces";
+    throw ConfigError("JAEGER_ENDPOINT: \"" + mask_secrets_in_url(url) + "\" from " + std::string(origin) +
+                      " is Jaeger's Thrift-over-HTTP collector (" + why +
+                      "), which refuses the OTLP/HTTP JSON aaiti sends; use Jaeger's OTLP receiver instead: " + otlp);
+}
 
 std::string ConfigEntry::display_value() const {
     if (value.empty()) return value;
@@ -252,11 +311,12 @@ std::string ConfigEntry::display_value() const {
     return mask_secrets_in_url(value);
 }
 
-std::chrono::milliseconds parse_duration(std::string_view text) {
+std::chrono::milliseconds parse_duration(std::string_view text, std::chrono::milliseconds bare_unit) {
     if (text.empty()) throw std::invalid_argument("empty duration");
     if (auto bare = parse_int(text)) {
         if (*bare < 0) throw std::invalid_argument("negative duration");
-        return std::chrono::seconds(*bare);
+        if (bare_unit.count() > 0 && *bare > INT64_MAX / bare_unit.count()) throw std::invalid_argument("duration too large");
+        return std::chrono::milliseconds(*bare * bare_unit.count());
     }
     std::int64_t total_ms = 0;
     std::size_t i = 0;
@@ -348,6 +408,9 @@ Config Config::load(const ConfigLoadOptions& options) {
         config.entries_.push_back(std::move(e));
     }
 
+    for (const auto& variable : k_ignored_seed_variables)
+        if (env_value(std::string(variable.name))) config.ignored_set_.push_back(variable);
+
     const auto pool_min = config.get_int("DB_POOL_MIN"), pool_max = config.get_int("DB_POOL_MAX");
     if (pool_min > pool_max)
         throw ConfigError("DB_POOL_MIN (" + std::to_string(pool_min) + ", from " + config.entry("DB_POOL_MIN")->origin +
@@ -383,7 +446,8 @@ std::int64_t Config::get_int(std::string_view key) const {
 std::chrono::milliseconds Config::get_duration(std::string_view key) const {
     const auto v = get(key);
     if (!v) throw ConfigError(std::string(key) + " is not set");
-    return parse_duration(*v);
+    const auto known = std::find_if(k_catalogue.begin(), k_catalogue.end(), [&](const ConfigKey& k) { return k.name == key; });
+    return parse_duration(*v, known == k_catalogue.end() ? bare_unit_of(K::duration) : bare_unit_of(known->kind));
 }
 
 std::string percent_encode(std::string_view s) {

@@ -16,7 +16,10 @@
 namespace aaiti {
 
 // secret: shown as **** everywhere. secret_url: a URL whose password is masked when shown.
-enum class ConfigKind { text, integer, port, duration, url, path, secret, secret_url, log_level, log_format };
+// duration: "15m", "7d", ...; a bare number means seconds. duration_ms: the same, but a bare number means
+// milliseconds, because the seed gives that key in milliseconds (RATE_LIMIT_WINDOW=900000 is
+// express-rate-limit's windowMs, 15 minutes). See parse_duration.
+enum class ConfigKind { text, integer, port, duration, duration_ms, url, path, secret, secret_url, log_level, log_format };
 
 enum class ConfigSource { flag, environment, stack_file, default_value };
 std::string_view to_string(ConfigSource source);
@@ -32,6 +35,14 @@ struct ConfigKey {
     std::string_view schemes = {};  // url kinds: accepted schemes, comma-separated ("libpq" = key=value form)
 };
 const std::vector<ConfigKey>& known_config_keys();
+
+// A variable of the seed's environment that we read nowhere, with the reason. `aaitictl config check`
+// warns about each one that is set, so a setting is never dropped in silence.
+struct IgnoredSeedVariable {
+    std::string_view name;    // PROMETHEUS_ENDPOINT
+    std::string_view reason;  // why it has no meaning here, and what to use instead
+};
+const std::vector<IgnoredSeedVariable>& ignored_seed_variables();
 
 struct ConfigEntry {
     std::string key;
@@ -74,6 +85,8 @@ public:
     const std::vector<ConfigEntry>& entries() const { return entries_; }
     // The stack file that was read, if any.
     const std::string& stack_file() const { return stack_file_; }
+    // The ignored seed variables (ignored_seed_variables()) set in the environment that was read.
+    const std::vector<IgnoredSeedVariable>& ignored_variables_set() const { return ignored_set_; }
 
     // The PostgreSQL URL for writes: WRITE_DB_URL, else built from DB_HOST/PORT/NAME/USER/PASSWORD.
     std::string write_db_url() const;
@@ -83,10 +96,18 @@ public:
 private:
     std::vector<ConfigEntry> entries_;
     std::string stack_file_;
+    std::vector<IgnoredSeedVariable> ignored_set_;
 };
 
-// "7d", "15m", "30s", "250ms", "1h30m", or a bare integer meaning seconds. Throws std::invalid_argument.
-std::chrono::milliseconds parse_duration(std::string_view text);
+// "7d", "15m", "30s", "250ms", "1h30m", or a bare integer counting `bare_unit`s (seconds unless the key
+// is a duration_ms one). Throws std::invalid_argument.
+std::chrono::milliseconds parse_duration(std::string_view text, std::chrono::milliseconds bare_unit = std::chrono::seconds(1));
+
+// JAEGER_ENDPOINT must be an OTLP/HTTP receiver (Jaeger's :4318, POST /v1/traces): the gateway sends
+// OTLP JSON. The seed's http://jaeger:14268/api/traces is Jaeger's Thrift-over-HTTP collector, which
+// refuses it; that value (port 14268 or a path under /api/traces) throws ConfigError naming the OTLP URL
+// to use instead. `origin` says where the value came from ("environment JAEGER_ENDPOINT").
+void check_trace_endpoint(std::string_view url, std::string_view origin);
 
 // "a b/c" -> "a%20b%2Fc" (RFC 3986 unreserved characters kept): user names, passwords and database names
 // inside postgresql:// URLs.

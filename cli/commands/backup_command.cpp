@@ -39,7 +39,8 @@ public:
         add_repository_flag(create_, flags_);
         add_key_flags(create_, flags_);
         create_->add_flag("--no-encrypt", flags_.no_encrypt, "Store the backup unencrypted (explicit opt-out)");
-        create_->add_option("--label", create_options_.label, "Free text recorded in the manifest");
+        create_->add_option("--label", create_options_.label,
+                             "Free text recorded in the manifest; prune keeps a labelled backup until `prune --label` names it");
         create_->add_option("-j,--jobs", create_options_.jobs, "zstd worker threads (default: the core count)")
             ->check(CLI::Range(1, 64))
             ->type_name("N");
@@ -76,7 +77,12 @@ public:
             ->check(CLI::NonNegativeNumber)->type_name("N");
         prune_->add_option("--keep-monthly", prune_options_.rules.keep_monthly, "Keep the newest of each of the last N months")
             ->check(CLI::NonNegativeNumber)->type_name("N");
-        prune_->add_flag("--dry-run", prune_options_.dry_run, "Show what would be removed; remove nothing");
+        prune_->add_option("--label", prune_options_.rules.label,
+                           "Apply the rules to the backups with this label alone (without it: to unlabelled and "
+                           "scheduled backups; other labelled ones are kept)")
+            ->type_name("LABEL");
+        prune_->add_flag("--dry-run", prune_options_.dry_run,
+                         "Show what would be removed and why each is kept or goes; remove nothing");
     }
 
     bool chosen() const override { return command_->parsed(); }

@@ -20,7 +20,9 @@ public:
         command_->footer(k_global_options_footer);
         command_->add_option("id", options_.backup_id, "Backup id (see `aaitictl backup list`)")->type_name("ID");
         command_->add_flag("--latest", options_.latest, "The newest complete backup");
-        command_->add_option("--at", at_, "The newest complete backup taken at or before TIME (2026-11-26T01:30:00Z)")
+        command_->add_option("--at", at_,
+                             "The newest complete backup taken at or before TIME (2026-11-26T01:30:00Z; a bare date: "
+                             "that whole day)")
             ->type_name("TIME");
         command_->add_option("--db", flags_.database_url, "Target database URL (default: WRITE_DB_URL, else DB_*)")
             ->type_name("URL");

@@ -107,6 +107,8 @@ Gateway::Impl::Impl(GatewayOptions o)
     if (!options.jaeger_endpoint.empty()) {
         SpanExporterOptions so;
         so.endpoint = options.jaeger_endpoint;
+        so.service_version = kit::effective_service_version(options.server);
+        so.environment = options.server.environment;
         so.queue_capacity = options.trace_queue_capacity;
         so.flush_interval = options.trace_flush_interval;
         spans = std::make_unique<SpanExporter>(so, server.metrics());

@@ -149,7 +149,9 @@ void validate(const GatewayOptions& o) {
     if (o.auth_enabled && o.jwt_secret.empty())
         throw ConfigError("JWT_SECRET is not set; the gateway verifies tokens at the edge and needs the secret aaiti-auth signs with");
     if (o.rate_limit_enabled && (o.rate_limit_max < 1 || o.rate_limit_window.count() < 1000))
-        throw ConfigError("RATE_LIMIT_MAX must be >= 1 and RATE_LIMIT_WINDOW >= 1s");
+        throw ConfigError(
+            "RATE_LIMIT_MAX must be >= 1 and RATE_LIMIT_WINDOW >= 1s (a bare number is milliseconds: 900000 is 15 minutes)");
+    if (!o.jaeger_endpoint.empty()) check_trace_endpoint(o.jaeger_endpoint, "the gateway's options");
     if (o.health_fall < 1 || o.health_rise < 1 || o.eject_after_errors < 1)
         throw ConfigError("gateway: health fall/rise and eject thresholds must be >= 1");
     if (o.health_path.empty() || o.health_path.front() != '/' ||

@@ -100,9 +100,12 @@ void SpanExporter::run() {
 }
 
 std::string SpanExporter::encode(const std::deque<Span>& batch) const {
-    std::string out =
-        R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"aaiti-gateway"}}]},)"
-        R"("scopeSpans":[{"scope":{"name":"aaiti-gateway"},"spans":[)";
+    std::string out = R"({"resourceSpans":[{"resource":{"attributes":[)";
+    bool first_resource = true;
+    attribute(out, first_resource, "service.name", "aaiti-gateway");
+    if (!options_.service_version.empty()) attribute(out, first_resource, "service.version", options_.service_version);
+    if (!options_.environment.empty()) attribute(out, first_resource, "deployment.environment", options_.environment);
+    out += R"(]},"scopeSpans":[{"scope":{"name":"aaiti-gateway"},"spans":[)";
     bool first_span = true;
     for (const Span& s : batch) {
         if (!first_span) out += ',';

@@ -3,6 +3,10 @@
 // (Jaeger's OTLP receiver, POST <endpoint>/v1/traces). Requests only append to a bounded queue
 // (a short mutex, no I/O); one background thread batches and posts. A full queue drops the span
 // and counts it (gateway_trace_spans_dropped_total): tracing never slows or fails a request.
+// The seed's JAEGER_ENDPOINT (http://jaeger:14268/api/traces) is Jaeger's Thrift collector, which refuses
+// OTLP: the configuration refuses it at start-up (check_trace_endpoint in common/config.h, also applied
+// by the gateway's validate()). Each batch's resource carries service.name, service.version
+// (SERVICE_VERSION) and deployment.environment (NODE_ENV, when set).
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -32,6 +36,8 @@ struct Span {
 
 struct SpanExporterOptions {
     std::string endpoint;  // "http://jaeger:4318" (then /v1/traces is appended) or a full URL
+    std::string service_version;  // resource attribute service.version
+    std::string environment;      // resource attribute deployment.environment; empty: not sent
     std::size_t queue_capacity = 8192;
     std::size_t batch_size = 512;
     std::chrono::milliseconds flush_interval{1000};

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "build_info.h"
 #include "common/error.h"
 #include "common/logging.h"
 #include "services/kit/internal/io_thread.h"
@@ -178,6 +179,14 @@ Server::Server(ServerOptions options) {
     impl_ = std::make_unique<Impl>(std::move(options));
     add_worker_pool(std::string(k_default_pool), impl_->core.options.worker_threads, impl_->core.options.worker_queue_capacity);
     if (impl_->core.options.builtin_routes) add_builtin_routes(impl_->core);
+    // What runs where, for dashboards and alerts: SERVICE_VERSION and NODE_ENV as labels of a constant 1.
+    const ServerOptions& o = impl_->core.options;
+    impl_->core.registry
+        .gauge("aaiti_build_info",
+               "Always 1; the version (SERVICE_VERSION), git revision and environment (NODE_ENV) of the process.",
+               {"version", "revision", "environment"})
+        .with({effective_service_version(o), build_info::k_git_revision, o.environment})
+        .set(1);
 }
 
 Server::~Server() {

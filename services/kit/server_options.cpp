@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "build_info.h"
 #include "common/config.h"
 #include "common/error.h"
 
@@ -11,6 +12,12 @@ void apply_client_config(const Config& config, ServerOptions& options) {
     options.trusted_proxies = net::NetworkList::parse(config.get_or("TRUSTED_PROXIES", ""), "TRUSTED_PROXIES");
     options.metrics_allow = net::NetworkList::parse(config.get_or("METRICS_ALLOW", ServerOptions::k_default_metrics_allow),
                                                     "METRICS_ALLOW");
+    options.service_version = config.get_or("SERVICE_VERSION", "");
+    options.environment = config.get_or("NODE_ENV", "");
+}
+
+std::string effective_service_version(const ServerOptions& options) {
+    return options.service_version.empty() ? std::string(build_info::k_version) : options.service_version;
 }
 
 ListenAddress parse_listen_address(std::string_view text) {

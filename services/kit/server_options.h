@@ -47,6 +47,12 @@ struct ServerOptions {
     static constexpr std::string_view k_default_metrics_allow = "127.0.0.0/8,::1";
     net::NetworkList metrics_allow = net::NetworkList::parse(k_default_metrics_allow, "METRICS_ALLOW");
 
+    // What the process reports about itself: the aaiti_build_info{version,revision,environment} gauge
+    // on /metrics (and the gateway's span resource). SERVICE_VERSION and NODE_ENV, the seed's names;
+    // an empty version is the binary's own (effective_service_version).
+    std::string service_version;
+    std::string environment;
+
     bool access_log = true;  // one JSON line per request (info level); switch off only for benchmarks
     bool builtin_routes = true;  // GET /health, /ready, /metrics
 };
@@ -61,8 +67,11 @@ struct ListenAddress {
 ListenAddress parse_listen_address(std::string_view text);
 
 // TRUSTED_PROXIES and METRICS_ALLOW from the configuration into `options`; throws ConfigError naming
-// the key and the entry that is not an address or network.
+// the key and the entry that is not an address or network. Also SERVICE_VERSION and NODE_ENV.
 void apply_client_config(const Config& config, ServerOptions& options);
+
+// options.service_version, or the version the binary was built as.
+std::string effective_service_version(const ServerOptions& options);
 
 // Throws ConfigError when an option is out of range (zero limits, zero timeouts...).
 void validate(const ServerOptions& options);

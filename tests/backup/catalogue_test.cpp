@@ -1,6 +1,8 @@
 // Ids, times, manifests, selection and retention: pure logic, no server.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "backup/backup.h"
 #include "backup/backup_id.h"
 #include "backup/selection.h"
@@ -41,7 +43,8 @@ TEST_CASE("backup ids sort by time and give their time back", "[backup]") {
 }
 
 TEST_CASE("restore times (--at) accept ISO times, dates, zones and ids; refuses the rest naming the text", "[backup]") {
-    CHECK(parse_time_argument("2026-11-26") == parse_time_argument("2026-11-26T00:00:00Z"));
+    // A bare date is that whole day (the seed's restore.sh <backup-date>): its last second.
+    CHECK(parse_time_argument("2026-11-26") == parse_time_argument("2026-11-26T23:59:59Z"));
     CHECK(parse_time_argument("2026-11-26 01:30") == parse_time_argument("2026-11-26T01:30:00Z"));
     CHECK(parse_time_argument("2026-11-26T03:30:00+02:00") == parse_time_argument("2026-11-26T01:30:00Z"));
     CHECK(format_utc(parse_time_argument("2026-11-26T01:30:05Z")) == "2026-11-26T01:30:05Z");
@@ -91,7 +94,13 @@ TEST_CASE("selection: --latest and --at choose complete backups only", "[backup]
     CHECK(select_backup(entries, "", false, parse_time_argument("2026-11-09"), "repo").id == entries[0].id);
     CHECK(select_backup(entries, "", false, parse_time_argument("2026-11-25"), "repo").id == entries[1].id);
     CHECK_THROWS_WITH(select_backup(entries, "", false, parse_time_argument("2026-10-01"), "repo"),
-                      Catch::Contains("no complete backup at or before 2026-10-01T00:00:00Z"));
+                      Catch::Contains("no complete backup at or before 2026-10-01T23:59:59Z"));
+    // A bare date is the whole day: the 10th's backup, taken at midnight or at any time of it, is chosen.
+    CHECK(select_backup(entries, "", false, parse_time_argument("2026-11-10"), "repo").id == entries[1].id);
+    entries.insert(entries.begin() + 2, complete_at("2026-11-10T23:59:59Z"));
+    CHECK(select_backup(entries, "", false, parse_time_argument("2026-11-10"), "repo").id == entries[2].id);
+    CHECK(parse_time_argument("2026-11-10") == parse_time_argument("2026-11-10T23:59:59Z"));
+    CHECK(parse_time_argument("2026-11-10T00:00") == parse_time_argument("2026-11-10T00:00:00Z"));
     CHECK_THROWS_WITH(select_backup(entries, broken.id, false, std::nullopt, "repo"), Catch::Contains("incomplete"));
     CHECK_THROWS_WITH(select_backup(entries, "nope", false, std::nullopt, "repo"), Catch::Contains("no backup nope"));
 }
@@ -121,6 +130,48 @@ TEST_CASE("prune: last/daily/weekly/monthly keep the newest per period; incomple
     CHECK(plan.back().keep == false);
     CHECK(plan.back().reasons == std::vector<std::string>{"incomplete"});
     CHECK_THROWS_AS(plan_prune(entries, RetentionRules{}), UsageError);
+    // Every removal says why each rule passes it over.
+    const auto nov16 =
+        std::find_if(plan.begin(), plan.end(), [](const PruneDecision& d) { return d.id.substr(0, 13) == "20261116T0600"; });
+    REQUIRE(nov16 != plan.end());
+    CHECK_FALSE(nov16->keep);
+    CHECK(nov16->reasons == std::vector<std::string>{"no rule keeps it", "not among the 3 newest",
+                                                     "daily 2026-11-16 is older than the 2 newest days",
+                                                     "monthly 2026-11 keeps the newer " + plan[plan.size() - 2].id});
+}
+
+TEST_CASE("prune: a labelled backup is kept until a prune names its label; scheduled ones follow the rules", "[backup]") {
+    auto labelled = [](const std::string& iso, const std::string& label) {
+        BackupEntry e = complete_at(iso);
+        e.manifest->label = label;
+        return e;
+    };
+    const std::vector<BackupEntry> entries = {
+        labelled("2026-12-08T02:00:00Z", "scheduled"), labelled("2026-12-08T10:00:00Z", "before-upgrade"),
+        complete_at("2026-12-08T11:00:00Z"), labelled("2026-12-08T14:00:00Z", "before-upgrade"),
+        labelled("2026-12-09T02:00:00Z", "scheduled")};
+    RetentionRules daily;
+    daily.keep_daily = 7;
+    const auto plan = plan_prune(entries, daily);
+    REQUIRE(plan.size() == 5);
+    CHECK_FALSE(plan[0].keep);  // the 8th's newest under the rules is the unlabelled 11:00 one
+    CHECK(plan[0].reasons.back() == "daily 2026-12-08 keeps the newer " + entries[2].id);
+    CHECK(plan[1].keep);
+    CHECK(plan[1].reasons == std::vector<std::string>{
+                                 "labelled \"before-upgrade\": kept until `backup prune --label before-upgrade` or removed by hand"});
+    CHECK(plan[2].keep);
+    CHECK(plan[3].keep);
+    CHECK(plan[4].keep);
+
+    RetentionRules by_label;
+    by_label.keep_last = 1;
+    by_label.label = "before-upgrade";
+    const auto pruned = plan_prune(entries, by_label);
+    CHECK(pruned[0].reasons == std::vector<std::string>{"not labelled before-upgrade"});
+    CHECK(pruned[0].keep);
+    CHECK_FALSE(pruned[1].keep);
+    CHECK(pruned[3].keep);
+    CHECK(pruned[3].reasons == std::vector<std::string>{"last 1"});
 }
 
 }  // namespace

@@ -373,6 +373,46 @@ TEST_CASE("config check exits 0 on a valid configuration and 78 on a bad one", "
     CHECK(contains(bad.err, "RATE_LIMIT_WINDOW"));
 }
 
+TEST_CASE("config check names every seed variable it ignores, and still exits 0", "[cli]") {
+    const auto r = aaitictl({"config", "check"}, {{"PROMETHEUS_ENDPOINT", "http://prometheus:9090"}, {"PORT", "3000"}});
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "valid"));
+    CHECK(contains(r.err, "warning: PROMETHEUS_ENDPOINT is set but ignored: "));
+    CHECK(contains(r.err, "warning: PORT is set but ignored: "));
+    const auto j = aaitictl({"config", "check", "-o", "json"}, {{"PROMETHEUS_ENDPOINT", "http://prometheus:9090"}});
+    REQUIRE(j.exit_code == 0);
+    const json doc = parse_json(j.out);
+    REQUIRE(doc.at("ignored_seed_variables").size() == 1);
+    CHECK(doc.at("ignored_seed_variables")[0].at("variable") == "PROMETHEUS_ENDPOINT");
+    CHECK_FALSE(doc.at("ignored_seed_variables")[0].at("reason").get<std::string>().empty());
+    // NODE_ENV and SERVICE_VERSION mean something here: no warning, and config show lists them.
+    const auto used = aaitictl({"config", "check"}, {{"NODE_ENV", "production"}, {"SERVICE_VERSION", "2.1.0"}});
+    CHECK(used.exit_code == 0);
+    CHECK_FALSE(contains(used.err, "ignored"));
+    const json shown = parse_json(aaitictl({"config", "show", "-o", "json"}, {{"NODE_ENV", "production"}}).out);
+    CHECK(entry_of(shown, "NODE_ENV").at("value") == "production");
+}
+
+TEST_CASE("config check refuses the seed's JAEGER_ENDPOINT (Jaeger's Thrift collector) and names the OTLP URL", "[cli]") {
+    const auto r = aaitictl({"config", "check"}, {{"JAEGER_ENDPOINT", "http://jaeger:14268/api/traces"}});
+    CHECK(r.exit_code == 78);
+    CHECK(contains(r.err, "JAEGER_ENDPOINT"));
+    CHECK(contains(r.err, "Thrift"));
+    CHECK(contains(r.err, "http://jaeger:4318/v1/traces"));
+    CHECK(aaitictl({"config", "check"}, {{"JAEGER_ENDPOINT", "http://jaeger:4318/v1/traces"}}).exit_code == 0);
+}
+
+TEST_CASE("config show says what JWT_EXPIRES_IN and JWT_ACCESS_EXPIRES_IN each mean, and RATE_LIMIT_WINDOW's unit", "[cli]") {
+    const auto r = aaitictl({"config", "show"}, {{"JWT_EXPIRES_IN", "7d"}, {"RATE_LIMIT_WINDOW", "900000"}});
+    REQUIRE(r.exit_code == 0);
+    CHECK(contains(r.out, "JWT_EXPIRES_IN = 7d: refresh-token (session) lifetime"));
+    CHECK(contains(r.out, "JWT_ACCESS_EXPIRES_IN = 15m: access-token lifetime"));
+    CHECK(contains(r.out, "RATE_LIMIT_WINDOW = 900000: rate-limit window (a bare number is milliseconds"));
+    const json doc = parse_json(aaitictl({"config", "show", "-o", "json"}).out);
+    CHECK(contains(entry_of(doc, "JWT_EXPIRES_IN").at("description").get<std::string>(), "refresh-token"));
+    CHECK(contains(entry_of(doc, "JWT_ACCESS_EXPIRES_IN").at("description").get<std::string>(), "access-token"));
+}
+
 TEST_CASE("a bad LOG_LEVEL in the environment is a configuration error, not a usage error", "[cli]") {
     const auto r = aaitictl({"config", "show"}, {{"LOG_LEVEL", "loud"}});
     CHECK(r.exit_code == 78);

@@ -168,6 +168,41 @@ TEST_CASE("durations accept units and bare seconds") {
     CHECK_THAT(load_error(with_env({{"JWT_EXPIRES_IN", "soon"}})), Catch::Contains("JWT_EXPIRES_IN") && Catch::Contains("not a duration"));
 }
 
+TEST_CASE("the seed's RATE_LIMIT_WINDOW=900000 is 15 minutes: a bare number is milliseconds for that key alone") {
+    using namespace std::chrono;
+    CHECK(aaiti::parse_duration("900000", milliseconds(1)) == minutes(15));
+    CHECK(Config::load(with_env({{"RATE_LIMIT_WINDOW", "900000"}})).get_duration("RATE_LIMIT_WINDOW") == minutes(15));
+    CHECK(Config::load(with_env({{"RATE_LIMIT_WINDOW", "15m"}})).get_duration("RATE_LIMIT_WINDOW") == minutes(15));
+    CHECK(Config::load(with_env({{"RATE_LIMIT_WINDOW", "90s"}})).get_duration("RATE_LIMIT_WINDOW") == seconds(90));
+    // Keys the seed gives as text with a unit ("7d") or that are ours keep bare seconds.
+    CHECK(Config::load(with_env({{"JWT_EXPIRES_IN", "3600"}})).get_duration("JWT_EXPIRES_IN") == hours(1));
+    CHECK(Config::load(with_env({{"AUTH_LOCKOUT_DURATION", "60"}})).get_duration("AUTH_LOCKOUT_DURATION") == minutes(1));
+    CHECK_THAT(load_error(with_env({{"RATE_LIMIT_WINDOW", "soon"}})), Catch::Contains("a bare number means milliseconds"));
+}
+
+TEST_CASE("JAEGER_ENDPOINT refuses the seed's Thrift collector URL and names the OTLP one") {
+    const std::string seed = load_error(with_env({{"JAEGER_ENDPOINT", "http://jaeger:14268/api/traces"}}));
+    CHECK_THAT(seed, Catch::Contains("JAEGER_ENDPOINT") && Catch::Contains("environment JAEGER_ENDPOINT") &&
+                         Catch::Contains("Thrift") && Catch::Contains("(port 14268, path /api/traces)") &&
+                         Catch::Contains("http://jaeger:4318/v1/traces"));
+    CHECK_THAT(load_error(with_env({{"JAEGER_ENDPOINT", "http://tracing.example:14268"}})),
+               Catch::Contains("port 14268") && Catch::Contains("http://tracing.example:4318/v1/traces"));
+    CHECK_THAT(load_error(with_env({{"JAEGER_ENDPOINT", "https://collector/api/traces"}})),
+               Catch::Contains("path /api/traces") && Catch::Contains("https://collector:4318/v1/traces"));
+    CHECK(Config::load(with_env({{"JAEGER_ENDPOINT", "http://jaeger:4318/v1/traces"}})).get("JAEGER_ENDPOINT"));
+    CHECK(Config::load(with_env({{"JAEGER_ENDPOINT", "http://jaeger:4318"}})).get("JAEGER_ENDPOINT"));
+}
+
+TEST_CASE("seed variables nothing reads are reported when set, SERVICE_VERSION and NODE_ENV are keys") {
+    const Config c = Config::load(with_env({{"PROMETHEUS_ENDPOINT", "http://prometheus:9090"}, {"NODE_ENV", "production"},
+                                            {"SERVICE_VERSION", "2.1.0"}}));
+    REQUIRE(c.ignored_variables_set().size() == 1);
+    CHECK(c.ignored_variables_set()[0].name == "PROMETHEUS_ENDPOINT");
+    CHECK(c.get("NODE_ENV") == "production");
+    CHECK(c.get("SERVICE_VERSION") == "2.1.0");
+    CHECK(Config::load(with_env({})).ignored_variables_set().empty());
+}
+
 TEST_CASE("empty environment values count as unset") {
     const Config c = Config::load(with_env({{"DB_PORT", ""}}));
     CHECK(c.entry("DB_PORT")->source == ConfigSource::default_value);

@@ -46,6 +46,8 @@ TEST_CASE("each proxied request becomes a span exported as OTLP/HTTP JSON, in th
     auto o = test_gateway_options({route("/api/svc", {&up})});
     o.jaeger_endpoint = jaeger.server.base_url();
     o.trace_flush_interval = std::chrono::milliseconds(50);
+    o.server.service_version = "2.1.0";
+    o.server.environment = "staging";
     Gateway gw(o);
     gw.start();
     const std::string trace = "0af7651916cd43dd8448eb211c80319c";
@@ -54,8 +56,9 @@ TEST_CASE("each proxied request becomes a span exported as OTLP/HTTP JSON, in th
     const std::string span_id = r.header("traceparent").substr(36, 16);
     REQUIRE(eventually([&] { return jaeger.all().find(trace) != std::string::npos; }));
     const std::string body = jaeger.all();
-    CHECK(body.find(R"("resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"aaiti-gateway"}}]})") !=
-          std::string::npos);
+    CHECK(body.find(R"("resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"aaiti-gateway"}},)"
+                    R"({"key":"service.version","value":{"stringValue":"2.1.0"}},)"
+                    R"({"key":"deployment.environment","value":{"stringValue":"staging"}}]})") != std::string::npos);
     CHECK(body.find("\"traceId\":\"" + trace + "\",\"spanId\":\"" + span_id + "\",\"parentSpanId\":\"b7ad6b7169203331\"") !=
           std::string::npos);
     CHECK(body.find(R"("name":"GET /api/svc")") != std::string::npos);

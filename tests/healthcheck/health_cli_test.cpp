@@ -86,6 +86,36 @@ TEST_CASE("health: malformed URLs, conditions and flags exit 64 naming them; bad
     CHECK_THAT(r.err, Contains("SMTP_TO"));
 }
 
+TEST_CASE("health: the seed's SMTP_HOST, SMTP_USER and SMTP_PASS alone name what is missing; mail then comes from SMTP_USER",
+          "[cli][health]") {
+    HealthPeer api;
+    SmtpSink smtp;
+    TempDir dir;
+    Env env{{"SMTP_HOST", "127.0.0.1"},
+            {"SMTP_PORT", std::to_string(smtp.port())},
+            {"SMTP_USER", "alerts@example.org"},
+            {"SMTP_PASS", "app-password"}};
+    auto r = aaitictl({"health", "--target", "api=" + api.url()}, env);
+    CHECK(r.exit_code == 78);
+    CHECK_THAT(r.err, Contains("SMTP_HOST is set") && Contains("SMTP_TO (the recipients"));
+    CHECK_THAT(r.err, !Contains("SMTP_FROM"));  // the sender defaults to SMTP_USER
+    // A user name that is no address cannot be the sender: both are named.
+    r = aaitictl({"health", "--target", "api=" + api.url()},
+                 {{"SMTP_HOST", "127.0.0.1"}, {"SMTP_USER", "apikey"}, {"SMTP_PASS", "app-password"}});
+    CHECK(r.exit_code == 78);
+    CHECK_THAT(r.err, Contains("SMTP_TO") && Contains("SMTP_FROM") && Contains("\"apikey\" is no e-mail address"));
+
+    env.push_back({"SMTP_TO", "ops@example.org"});
+    api.control({{"status", 503}});
+    r = aaitictl({"health", "--once", "--state", (dir / "health.json").string(), "--failure-threshold", "1", "--target",
+                  "api=" + api.url("/"), "--condition", "api: status == 200"},
+                 env);
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(smtp.wait_for("api is DOWN"));
+    CHECK_THAT(smtp.out(), Contains("From: alerts@example.org"));
+}
+
 TEST_CASE("health --state: --once runs from cron keep the incident, alert once, and report the recovery with its downtime",
           "[cli][health]") {
     HealthPeer api, receiver;
