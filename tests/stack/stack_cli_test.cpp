@@ -72,7 +72,7 @@ TEST_CASE("compose generate takes the caller's SLACK_WEBHOOK and service setting
     CHECK_THAT(read_text_file(dir / "deploy/alertmanager/alertmanager.yml"), Contains("api_url: \"" + webhook + "\""));
     const std::string compose = read_text_file(dir / "deploy/docker-compose.yml");
     CHECK_THAT(compose, Contains("\"RATE_LIMIT_MAX\": \"50\"") && Contains("\"SLACK_WEBHOOK\": \"${SLACK_WEBHOOK}\"") &&
-                            !Contains(webhook) && Contains("\"REDIS_URL\": \"redis://redis:6379\"") && !Contains("elsewhere"));
+                            !Contains(webhook) && Contains("export REDIS_URL=\\\"redis://:$$p@redis:6379\\\"") && !Contains("elsewhere"));
     // The secret is in .env, which docker compose reads, and which only its owner may read.
     CHECK_THAT(read_text_file(dir / "deploy/.env"), Contains("SLACK_WEBHOOK=" + webhook));
     CHECK((fs::status(dir / "deploy/.env").permissions() & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
