@@ -187,7 +187,7 @@ LUA
     done
     echo "$ok $bad" >"$work/health.out" ) &
   poller_pid=$!
-  surge=$(wrk -t1 -c"$connections" -d"$surge_duration" --timeout 10s -H "Authorization: Bearer $token" -s "$work/paced.lua" \
+  surge=$(wrk -t2 -c"$connections" -d"$surge_duration" --timeout 10s -H "Authorization: Bearer $token" -s "$work/paced.lua" \
     "$edge/api/auth/profile" | grep '^RESULT')
   wait "$surge_pid" || true
   wait "$poller_pid" || true
