@@ -2,6 +2,7 @@
 // `aaitictl health`: turning flags and configuration into the library's plan, thresholds and alert
 // receivers, each with a usage error that names the bad flag.
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,9 @@ struct HealthFlags {
 std::chrono::milliseconds flag_duration(const std::string& flag, const std::string& text);
 
 // Targets from --target, --stack (read with `config`) and --from-gateway, in that order. When --stack found no
-// PostgreSQL password, `missing_password_message` (if given) is set to what a refused probe should say instead.
-health::ProbePlan health_plan(const HealthFlags& flags, const Config& config, std::string* missing_password_message = nullptr);
+// PostgreSQL password, `missing_password_messages` (if given) says, by target, what a refused probe should say instead.
+health::ProbePlan health_plan(const HealthFlags& flags, const Config& config,
+                              std::map<std::string, std::string>* missing_password_messages = nullptr);
 health::Thresholds health_thresholds(const HealthFlags& flags);
 // SLACK_WEBHOOK, DISCORD_WEBHOOK, SMTP_* from the configuration, --webhook from the flags.
 health::AlertSettings health_alert_settings(const HealthFlags& flags, const Config& config);

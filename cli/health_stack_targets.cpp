@@ -66,9 +66,15 @@ StackHealthTargets stack_health_targets(const std::string& stack_file, const Con
     request.password_file = password_file;
     const StackDatabase db = find_stack_database(config, request);
     StackHealthTargets out;
-    if (db.password.empty()) out.missing_password_message = db.missing_password_message();
+    auto explain = [&](StackHealthTargets& targets) {
+        if (!db.password.empty()) return;
+        for (const auto& t : targets.targets)
+            if (t.kind == health::ProbeKind::postgres)
+                targets.missing_password_messages[t.name] = db.missing_password_message(t.url == db.write_url ? "" : t.url);
+    };
     if (db.running) {
         out.targets = running_targets(s, *db.running, db, config);
+        explain(out);
         return out;
     }
     for (const auto& service : s.services) {
@@ -82,6 +88,7 @@ StackHealthTargets stack_health_targets(const std::string& stack_file, const Con
     out.targets.push_back(health::make_target("postgres", db.write_url));
     if (config.get("READ_DB_URL")) out.targets.push_back(health::make_target("postgres-replica", db.read_url));
     out.targets.push_back(health::make_target("redis", redis_url(config, s, s.redis.port)));
+    explain(out);
     return out;
 }
 

@@ -3,6 +3,7 @@
 // native runtime runs it (`aaitictl up`, state under .aaiti/ beside the file): what really runs, as `aaitictl ps`
 // shows it, with the database's credentials and the primary wherever a failover put it. Else (docker compose,
 // or servers run by someone else): the planned services on their published ports on 127.0.0.1.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,8 +14,8 @@ namespace aaiti::cli {
 
 struct StackHealthTargets {
     std::vector<health::Target> targets;
-    // When no PostgreSQL password was found: what to say for a probe refused for lack of one (empty else).
-    std::string missing_password_message;
+    // When no PostgreSQL password was found: what to say, by target name, for a probe refused for lack of one.
+    std::map<std::string, std::string> missing_password_messages;
 };
 
 // Running natively: every process of the state file but those with no native form and a retired primary;

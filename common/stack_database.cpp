@@ -156,12 +156,12 @@ std::string StackDatabase::describe() const {
     return "PostgreSQL database " + mask_secrets_in_url(write_url);
 }
 
-std::string StackDatabase::missing_password_message() const {
+std::string StackDatabase::missing_password_message(const std::string& url) const {
     std::string places;
     for (std::size_t i = 0; i < password_places.size(); ++i)
         places += (i == 0 ? "" : i + 1 == password_places.size() ? ", nor " : ", ") + password_places[i];
-    return "no PostgreSQL password for " + mask_secrets_in_url(write_url) + " (" + origin + "): not in " + places +
-           "; the server asks for one";
+    const std::string server = url.empty() ? mask_secrets_in_url(write_url) + " (" + origin + ")" : mask_secrets_in_url(url);
+    return "no PostgreSQL password for " + server + ": not in " + places + "; the server asks for one";
 }
 
 StackDatabase find_stack_database(const Config& config, const StackDatabaseRequest& request) {

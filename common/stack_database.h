@@ -77,9 +77,10 @@ struct StackDatabase {
 
     // The masked URL, or the SQLite file: what a message names.
     std::string describe() const;
-    // "no PostgreSQL password for postgresql://aaiti@127.0.0.1:5432/aaiti: not in --password-file, ...,
-    // nor /srv/secrets/db_password (secrets_dir of /srv/aaiti.yaml)"
-    std::string missing_password_message() const;
+    // "no PostgreSQL password for postgresql://aaiti@127.0.0.1:5432/aaiti (...): not in --password-file, ...,
+    // nor /srv/secrets/db_password (secrets_dir of /srv/aaiti.yaml); ..." for write_url, or for `url` (another
+    // node of the same stack, e.g. the replica) when given.
+    std::string missing_password_message(const std::string& url = "") const;
 };
 
 // Throws ConfigError when a password file cannot be read or the URL is malformed.

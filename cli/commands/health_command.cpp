@@ -5,6 +5,7 @@
 #include <csignal>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <thread>
 
@@ -137,8 +138,9 @@ private:
         auto results = health::run_probe_round(plan);
         // libpq's bare "fe_sendauth: no password supplied" says nothing of where a password was looked for.
         for (auto& r : results)
-            if (!missing_password_.empty() && r.kind == health::ProbeKind::postgres && !r.connected && is_missing_password_error(r.error))
-                r.error = missing_password_;
+            if (const auto why = missing_password_.find(r.target);
+                why != missing_password_.end() && !r.connected && is_missing_password_error(r.error))
+                r.error = why->second;
         const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
         for (const auto& event : health::apply_round(state, results, thresholds, now)) {
             logging::warn(event.kind == health::AlertKind::recovery ? "target recovered" : "target unhealthy",
@@ -169,7 +171,7 @@ private:
 
     CLI::App* command_ = nullptr;
     HealthFlags flags_;
-    std::string missing_password_;
+    std::map<std::string, std::string> missing_password_;  // by target: when --stack found no password
     bool watch_ = false;
 };
 

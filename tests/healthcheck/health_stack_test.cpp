@@ -46,7 +46,10 @@ TEST_CASE("health --stack passes on a healthy native stack: its processes, the s
         stack.run({"mv", "secrets/db_password.away", "secrets/db_password"});
         INFO(refused.out << refused.err);
         CHECK(refused.exit_code == 1);
-        const std::string cause = targets_by_name(refused.out)["postgres"].dump();
+        auto refused_by_name = targets_by_name(refused.out);
+        CHECK_THAT(refused_by_name["postgres-replica"].dump(),
+                   Contains("no PostgreSQL password for postgresql://aaiti@127.0.0.1:" + std::to_string(stack.ports().replica)));
+        const std::string cause = refused_by_name["postgres"].dump();
         CHECK_THAT(cause, Contains("no PostgreSQL password"));
         CHECK_THAT(cause, Contains("DB_PASSWORD_FILE"));
         CHECK_THAT(cause, Contains("secrets/db_password"));
