@@ -48,6 +48,16 @@ TEST_CASE("set-role on a native PostgreSQL stack uses its database with the stac
     CHECK_THAT(refused.err, Contains("secrets/db_password"));
 }
 
+TEST_CASE("set-role on the embedded default stack uses the SQLite file its auth service runs on and names it", "[e2e]") {
+    NativeStack stack("");
+    REQUIRE_THAT(register_user(stack, "ada"), Contains("\"ada\""));
+    const auto r = stack.run({binary_path("aaiti-auth"), "set-role", "--username", "ada", "--role", "admin"});
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Contains("now has role admin in the SQLite database " + (stack.dir() / ".aaiti" / "data" / "auth.sqlite").string()));
+    CHECK_FALSE(fs::exists(stack.dir() / "data" / "aaiti.sqlite"));
+}
+
 TEST_CASE("set-role where no stack runs and no store exists names the SQLite file and does not make it", "[e2e]") {
     const TempDir dir("aaiti-set-role");
     ProcessOptions o;
