@@ -1,8 +1,5 @@
 #include "health_stack_targets.h"
 
-#include <filesystem>
-
-#include "common/secrets.h"
 #include "common/stack_database.h"
 #include "stack/stack_loader.h"
 
@@ -10,16 +7,6 @@ namespace aaiti::cli {
 namespace {
 
 std::string http(int port, const std::string& path) { return "http://127.0.0.1:" + std::to_string(port) + path; }
-
-// REDIS_URL when given, else the stack's Redis on `port` with the password `up` and compose give it
-// (secrets_dir/redis_password).
-std::string redis_url(const Config& config, const stack::Stack& s, int port) {
-    const ConfigEntry* redis = config.entry("REDIS_URL");
-    if (redis != nullptr && redis->source != ConfigSource::default_value && !redis->value.empty()) return redis->value;
-    if (const std::string file = s.secrets_dir + "/redis_password"; std::filesystem::exists(file))
-        return "redis://:" + percent_encode(read_secret_file(file, "secrets_dir/redis_password")) + "@127.0.0.1:" + std::to_string(port);
-    return "redis://127.0.0.1:" + std::to_string(port);
-}
 
 bool is_instance_of_service(const stack::Stack& s, const std::string& name) {
     for (const auto& service : s.services)
@@ -44,7 +31,7 @@ std::vector<health::Target> running_targets(const stack::Stack& s, const Running
                                     db.password);
             targets.push_back(health::make_target(p.name, url));
         } else if (p.name == "redis") {
-            targets.push_back(health::make_target(p.name, redis_url(config, s, p.port)));
+            targets.push_back(health::make_target(p.name, stack_redis_url(config, p.port)));
         } else if (p.name == "haproxy") {
             targets.push_back(health::make_target(p.name, http(p.port, "/health")));  // the edge, through to a gateway
         } else if (p.name == "prometheus" || p.name == "alertmanager") {
@@ -87,7 +74,7 @@ StackHealthTargets stack_health_targets(const std::string& stack_file, const Con
     }
     out.targets.push_back(health::make_target("postgres", db.write_url));
     if (config.get("READ_DB_URL")) out.targets.push_back(health::make_target("postgres-replica", db.read_url));
-    out.targets.push_back(health::make_target("redis", redis_url(config, s, s.redis.port)));
+    out.targets.push_back(health::make_target("redis", stack_redis_url(config, s.redis.port)));
     explain(out);
     return out;
 }

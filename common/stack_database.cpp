@@ -238,12 +238,17 @@ StackDatabase find_stack_database(const Config& config, const StackDatabaseReque
     return db;
 }
 
-std::string stack_redis_url(const Config& config, const std::optional<RunningStack>& running) {
+std::string stack_redis_url(const Config& config, int port) {
     const ConfigEntry* redis = config.entry("REDIS_URL");
-    if (given(redis)) return redis->value;
-    if (running)
-        if (const auto* p = running->find("redis"); p && p->port > 0) return "redis://127.0.0.1:" + std::to_string(p->port);
-    return config.get_or("REDIS_URL", "");
+    if (given(redis) || port <= 0) return config.get_or("REDIS_URL", "");
+    const std::string file = stack_places(config).secrets_dir + "/redis_password";
+    const std::string password = fs::exists(file) ? read_secret_file(file, "secrets_dir/redis_password") : "";
+    return "redis://" + (password.empty() ? "" : ":" + percent_encode(password) + "@") + "127.0.0.1:" + std::to_string(port);
+}
+
+int running_redis_port(const std::optional<RunningStack>& running) {
+    const auto* p = running ? running->find("redis") : nullptr;
+    return p ? p->port : 0;
 }
 
 bool is_missing_password_error(std::string_view text) {

@@ -86,8 +86,12 @@ struct StackDatabase {
 // Throws ConfigError when a password file cannot be read or the URL is malformed.
 StackDatabase find_stack_database(const Config& config, const StackDatabaseRequest& request = {});
 
-// REDIS_URL when given (flag, environment, stack file), else the running stack's Redis, else the default.
-std::string stack_redis_url(const Config& config, const std::optional<RunningStack>& running);
+// REDIS_URL when given (flag, environment, stack file); else the stack's Redis on 127.0.0.1:`port` (the running
+// stack's, or the stack file's redis.port) with the password `up` and compose give it (secrets_dir/redis_password,
+// when that file exists); else (`port` 0) REDIS_URL's default.
+std::string stack_redis_url(const Config& config, int port);
+// The running stack's Redis port; 0 when there is no running stack or it runs no Redis.
+int running_redis_port(const std::optional<RunningStack>& running);
 
 // libpq's (and pg_dump's) refusal when the server asks for a password and none was given.
 bool is_missing_password_error(std::string_view text);

@@ -45,7 +45,7 @@ int set_role_command(const SetRoleOptions& options) {
         settings.storage.write_url = database.write_url;
         settings.storage.read_url = database.read_url;
     }
-    settings.redis_url = stack_redis_url(config, database.running);
+    settings.redis_url = stack_redis_url(config, running_redis_port(database.running));
     settings.storage.pool_min = std::min(settings.storage.pool_min, 1);
     auto store = with_password_hint(database, [&] {
         try {

@@ -93,7 +93,10 @@ TEST_CASE("a running native stack's primary is the server, after a failover too,
     CHECK(db.write_url == "postgresql://aaiti:pw@127.0.0.1:6544/aaiti");
     REQUIRE(db.running);
     CHECK(db.running->database_primary == "postgres-replica");
-    CHECK(stack_redis_url(load(dir), db.running) == "redis://127.0.0.1:6390");
+    CHECK(stack_redis_url(load(dir), running_redis_port(db.running)) == "redis://127.0.0.1:6390");
+    dir.write_file("secrets/redis_password", "r p\n");
+    CHECK(stack_redis_url(load(dir), running_redis_port(db.running)) == "redis://:r%20p@127.0.0.1:6390");
+    CHECK(stack_redis_url(load(dir, {{"REDIS_URL", "redis://other:1"}}), 6390) == "redis://other:1");
     CHECK(find_stack_database(load(dir, {{"DB_PORT", "7000"}})).write_url == "postgresql://aaiti:pw@127.0.0.1:7000/aaiti");
     CHECK(find_stack_database(load(dir, {{"WRITE_DB_URL", "postgresql://a@b/c"}})).write_url == "postgresql://a:pw@b/c");
 }
