@@ -20,8 +20,11 @@ backup::KeySource effective_key_source(const BackupFlags& flags, const Config& c
     return key;
 }
 
-std::string effective_database_url(const BackupFlags& flags, const Config& config) {
-    return flags.database_url.empty() ? config.write_db_url() : flags.database_url;
+StackDatabase effective_database(const BackupFlags& flags, const Config& config) {
+    StackDatabaseRequest request;
+    request.url = flags.database_url;
+    request.password_file = flags.password_file;
+    return find_stack_database(config, request);
 }
 
 }  // namespace aaiti::cli

@@ -18,11 +18,17 @@ std::chrono::milliseconds flag_duration(const std::string& flag, const std::stri
     }
 }
 
-health::ProbePlan health_plan(const HealthFlags& flags, const Config& config) {
+health::ProbePlan health_plan(const HealthFlags& flags, const Config& config,
+                              std::map<std::string, std::string>* missing_password_messages) {
     health::ProbePlan plan;
     for (const auto& spec : flags.targets) plan.targets.push_back(health::parse_target_spec(spec));
-    if (!flags.stack_file.empty())
-        for (auto& target : stack_health_targets(flags.stack_file, config)) plan.targets.push_back(std::move(target));
+    if (!flags.password_file.empty() && flags.stack_file.empty())
+        throw UsageError("health: --password-file is the password of the --stack's database; give --stack too");
+    if (!flags.stack_file.empty()) {
+        auto stack = stack_health_targets(flags.stack_file, config, flags.password_file);
+        for (auto& target : stack.targets) plan.targets.push_back(std::move(target));
+        if (missing_password_messages) *missing_password_messages = std::move(stack.missing_password_messages);
+    }
     for (const auto& spec : flags.conditions) plan.conditions.push_back(health::parse_condition(spec));
     plan.timeout = flag_duration("--timeout", flags.timeout);
     // Discovered once, at start: a --watch run keeps the targets it began with.

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "backup/backup.h"
@@ -16,6 +17,12 @@ namespace {
 void add_repository_flag(CLI::App* app, BackupFlags& flags) {
     app->add_option("--repo", flags.repository, "Backup repository directory (default: BACKUP_REPOSITORY)")
         ->type_name("DIR");
+}
+
+void add_password_flag(CLI::App* app, BackupFlags& flags) {
+    app->add_option("--password-file", flags.password_file,
+                    "PostgreSQL password (default: DB_PASSWORD_FILE, DB_PASSWORD, the URL's, the stack's secrets/db_password)")
+        ->type_name("FILE");
 }
 
 void add_key_flags(CLI::App* app, BackupFlags& flags) {
@@ -35,7 +42,9 @@ public:
 
         create_ = command_->add_subcommand("create", "Dump a database into the repository (pg_dump, zstd, XChaCha20)");
         create_->footer(k_global_options_footer);
-        create_->add_option("--db", flags_.database_url, "Database URL (default: WRITE_DB_URL, else DB_*)")->type_name("URL");
+        create_->add_option("--db", flags_.database_url, "Database URL (default: WRITE_DB_URL, else DB_*, else the running stack's primary)")
+            ->type_name("URL");
+        add_password_flag(create_, flags_);
         add_repository_flag(create_, flags_);
         add_key_flags(create_, flags_);
         create_->add_flag("--no-encrypt", flags_.no_encrypt, "Store the backup unencrypted (explicit opt-out)");
@@ -61,8 +70,9 @@ public:
         verify_->add_flag("--all", verify_options_.all, "Every backup in the repository");
         verify_->add_flag("--restore-test", verify_options_.restore_test,
                           "Also restore into a scratch database and compare row counts with the manifest");
-        verify_->add_option("--db", flags_.database_url, "Server for --restore-test (default: WRITE_DB_URL, else DB_*)")
+        verify_->add_option("--db", flags_.database_url, "Server for --restore-test (default: WRITE_DB_URL, else DB_*, else the running stack's primary)")
             ->type_name("URL");
+        add_password_flag(verify_, flags_);
         add_repository_flag(verify_, flags_);
         add_key_flags(verify_, flags_);
         verify_->add_option("--pg-bindir", flags_.pg_bindir, "Directory of pg_restore")->type_name("DIR");
@@ -98,14 +108,15 @@ public:
 private:
     int run_create(const GlobalOptions& globals, const Config& config) {
         auto& o = create_options_;
-        o.database_url = effective_database_url(flags_, config);
+        const StackDatabase database = effective_database(flags_, config);
+        o.database_url = database.write_url;
         o.repository = effective_repository(flags_, config);
         o.key = effective_key_source(flags_, config);
         o.pg_bindir = flags_.pg_bindir;
         if (create_->count("--jobs") == 0) o.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
         ByteProgress progress("backup", !no_progress_);
         o.progress = progress.callback();
-        const auto result = backup::create_backup(o);
+        const auto result = with_password_hint(database, [&] { return backup::create_backup(o); });
         if (globals.output == OutputFormat::json) std::cout << create_result_json(result) << '\n';
         else std::cout << backup_summary_line(result) << '\n';
         return exit_code::k_ok;
@@ -124,8 +135,12 @@ private:
         o.repository = effective_repository(flags_, config);
         o.key = effective_key_source(flags_, config);
         o.pg_bindir = flags_.pg_bindir;
-        if (o.restore_test) o.database_url = effective_database_url(flags_, config);
-        const auto outcomes = backup::verify_backups(o);
+        std::optional<StackDatabase> database;
+        if (o.restore_test) {
+            database = effective_database(flags_, config);
+            o.database_url = database->write_url;
+        }
+        const auto outcomes = database ? with_password_hint(*database, [&] { return backup::verify_backups(o); }) : backup::verify_backups(o);
         bool ok = true;
         for (const auto& outcome : outcomes) ok = ok && outcome.ok;
         if (globals.output == OutputFormat::json) {

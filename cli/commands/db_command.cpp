@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
-#include "common/secrets.h"
+#include "common/stack_database.h"
 #include "stack/native/database_status.h"
 #include "stack/native/supervisor_control.h"
 #include "stack_runtime.h"
@@ -23,13 +23,12 @@ namespace native = stack::native;
 // Long enough for a loaded machine, short enough that a hung node does not stall the command.
 constexpr std::chrono::seconds k_connect_timeout{3};
 
-// The superuser password: <secrets_dir>/db_password (what `up` initialises the cluster with), else
-// DB_PASSWORD from the environment, else none (trust or peer setups).
-std::string database_password(const stack::Stack& stack) {
-    const fs::path file = fs::path(stack.secrets_dir) / "db_password";
-    if (fs::exists(file)) return read_secret_file(file.string(), "secrets_dir/db_password");
-    const char* env = std::getenv("DB_PASSWORD");
-    return env ? env : "";
+// The password as every verb finds it (common/stack_database.h): DB_PASSWORD_FILE, DB_PASSWORD, the stack's
+// secrets/db_password (what `up` initialises the cluster with); none for trust or peer setups.
+std::string database_password(const GlobalOptions& globals) {
+    StackDatabaseRequest request;
+    request.password_flag.clear();
+    return find_stack_database(load_config(globals), request).password;
 }
 
 // The stack's two PostgreSQL nodes; the replica is listed even without the replica profile, so its
@@ -133,7 +132,7 @@ private:
 
 int run_db_status_command(const GlobalOptions& globals) {
     const stack::Stack stack = load_stack_runtime(globals, "").stack;
-    const native::DatabaseCredentials credentials{stack.database.user, database_password(stack), stack.database.name};
+    const native::DatabaseCredentials credentials{stack.database.user, database_password(globals), stack.database.name};
     const auto statuses = native::database_status(database_nodes(stack), credentials, k_connect_timeout);
 
     bool primary_up = false;
@@ -160,7 +159,7 @@ int run_db_status_command(const GlobalOptions& globals) {
 
 int run_db_promote_command(const GlobalOptions& globals, const std::string& state_dir) {
     const StackRuntimeContext ctx = load_stack_runtime(globals, state_dir);
-    const native::DatabaseCredentials credentials{ctx.stack.database.user, database_password(ctx.stack), ctx.stack.database.name};
+    const native::DatabaseCredentials credentials{ctx.stack.database.user, database_password(globals), ctx.stack.database.name};
     std::string promoted;
     if (native::running_supervisor(ctx.layout.lock_file())) {
         // The supervisor promotes, retires the old primary and restarts the services against the new one.

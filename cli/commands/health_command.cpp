@@ -5,11 +5,13 @@
 #include <csignal>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <thread>
 
 #include "common/error.h"
 #include "common/logging.h"
+#include "common/stack_database.h"
 #include "health_server.h"
 #include "health_settings.h"
 #include "healthcheck/alert_dispatcher.h"
@@ -36,7 +38,10 @@ public:
         auto& f = flags_;
         command_->add_option("--target", f.targets, "A target NAME=URL (http, https, postgresql, redis, tcp); repeatable")
             ->type_name("NAME=URL");
-        command_->add_option("--stack", f.stack_file, "Also probe every service, PostgreSQL and Redis of this stack file")
+        command_->add_option("--stack", f.stack_file, "Also probe what this stack runs (as aaitictl ps shows it), else its planned services, PostgreSQL and Redis")
+            ->type_name("FILE");
+        command_->add_option("--password-file", f.password_file,
+                             "The --stack's PostgreSQL password (default: DB_PASSWORD_FILE, DB_PASSWORD, the stack's secrets/db_password)")
             ->type_name("FILE");
         command_->add_option("--from-gateway", f.from_gateway, "Also probe every upstream of this gateway's /services")
             ->type_name("URL");
@@ -84,7 +89,7 @@ private:
         GlobalOptions effective = globals;
         if (effective.config_file.empty()) effective.config_file = flags_.stack_file;
         const Config config = load_config(effective);
-        const health::ProbePlan plan = health_plan(flags_, config);
+        const health::ProbePlan plan = health_plan(flags_, config, &missing_password_);
         const health::Thresholds thresholds = health_thresholds(flags_);
         const auto interval = flag_duration("--interval", flags_.interval);
         if (interval.count() <= 0) throw UsageError("health: --interval must be positive");
@@ -130,7 +135,12 @@ private:
 
     int run_round(const GlobalOptions& globals, const health::ProbePlan& plan, const health::Thresholds& thresholds,
                   health::HealthState& state, health::AlertDispatcher& dispatcher, std::optional<HealthServer>& server) {
-        const auto results = health::run_probe_round(plan);
+        auto results = health::run_probe_round(plan);
+        // libpq's bare "fe_sendauth: no password supplied" says nothing of where a password was looked for.
+        for (auto& r : results)
+            if (const auto why = missing_password_.find(r.target);
+                why != missing_password_.end() && !r.connected && is_missing_password_error(r.error))
+                r.error = why->second;
         const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
         for (const auto& event : health::apply_round(state, results, thresholds, now)) {
             logging::warn(event.kind == health::AlertKind::recovery ? "target recovered" : "target unhealthy",
@@ -161,6 +171,7 @@ private:
 
     CLI::App* command_ = nullptr;
     HealthFlags flags_;
+    std::map<std::string, std::string> missing_password_;  // by target: when --stack found no password
     bool watch_ = false;
 };
 

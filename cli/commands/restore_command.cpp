@@ -24,8 +24,11 @@ public:
                              "The newest complete backup taken at or before TIME (2026-11-26T01:30:00Z; a bare date: "
                              "that whole day)")
             ->type_name("TIME");
-        command_->add_option("--db", flags_.database_url, "Target database URL (default: WRITE_DB_URL, else DB_*)")
+        command_->add_option("--db", flags_.database_url, "Target database URL (default: WRITE_DB_URL, else DB_*, else the running stack's primary)")
             ->type_name("URL");
+        command_->add_option("--password-file", flags_.password_file,
+                             "PostgreSQL password (default: DB_PASSWORD_FILE, DB_PASSWORD, the URL's, the stack's secrets/db_password)")
+            ->type_name("FILE");
         command_->add_flag("--create", options_.create, "Create the target database first");
         command_->add_flag("--force", options_.force, "Restore into a non-empty database, replacing the backup's objects");
         command_->add_option("--table", options_.tables, "Restore only this table (repeatable)")->type_name("TABLE");
@@ -54,11 +57,12 @@ public:
         const Config config = load_config(globals);
         options_.repository = effective_repository(flags_, config);
         options_.key = effective_key_source(flags_, config);
-        options_.database_url = effective_database_url(flags_, config);
+        const StackDatabase database = effective_database(flags_, config);
+        options_.database_url = database.write_url;
         options_.pg_bindir = flags_.pg_bindir;
         ByteProgress progress("restore", !no_progress_);
         options_.progress = progress.callback();
-        const auto result = backup::restore_backup(options_);
+        const auto result = with_password_hint(database, [&] { return backup::restore_backup(options_); });
         if (globals.output == OutputFormat::json) {
             std::cout << restore_result_json(result) << '\n';
         } else {

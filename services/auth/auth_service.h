@@ -56,11 +56,15 @@ int serve(const ServeOptions& options);
 
 struct SetRoleOptions : CommonOptions {
     std::string username;
-    std::string role;  // user | admin
+    std::string role;           // user | admin
+    std::string password_file;  // --password-file: the PostgreSQL password; empty: as every verb finds it
+    std::string state_dir;      // --state-dir: the running stack's; empty: .aaiti beside the stack file
 };
 
-// `aaiti-auth set-role`: applies migrations, sets the role, revokes the user's sessions, audits it.
-// Throws UsageError for a role that does not exist, DataError for an unknown user.
+// `aaiti-auth set-role`: applies migrations, sets the role, revokes the user's sessions, audits it. The store is
+// the one the stack's services use (common/stack_database.h: WRITE_DB_URL, DB_HOST, SQLITE_DB_PATH, else the
+// stack running beside the stack file), named in every message; a SQLite file that does not exist is not made.
+// Throws UsageError for a role that does not exist, DataError for an unknown user or a missing SQLite file.
 int set_role_command(const SetRoleOptions& options);
 
 }  // namespace aaiti::auth

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
     add_common(*role_cmd, set_role);
     role_cmd->add_option("--username", set_role.username, "the account")->required();
     role_cmd->add_option("--role", set_role.role, "user|admin")->required();
+    role_cmd->add_option("--password-file", set_role.password_file,
+                         "PostgreSQL password (default: DB_PASSWORD_FILE, DB_PASSWORD, WRITE_DB_URL's, the stack's secrets/db_password)");
+    role_cmd->add_option("--state-dir", set_role.state_dir, "the running stack's state directory (default: .aaiti beside the stack file)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -6,6 +6,7 @@
 
 #include "common/config.h"
 #include "common/error.h"
+#include "common/stack_database.h"
 #include "stack/native/database_bootstrap.h"
 #include "stack/stack_settings.h"
 
@@ -170,7 +171,7 @@ struct Planner {
             env["WRITE_DB_URL"] = database_url(plan.stack, plan.primary_port, secrets.db_password);
             env["READ_DB_URL"] = database_url(plan.stack, read_port, secrets.db_password);
         } else {
-            env["SQLITE_DB_PATH"] = layout.data() + "/" + svc.name + ".sqlite";
+            env["SQLITE_DB_PATH"] = native_sqlite_path(layout.root, svc.name);  // where aaiti-auth set-role finds it too
         }
         // Whose X-Forwarded-For to believe; natively every proxy is on 127.0.0.1. The gateway has HAProxy in front
         // of it only with the load balancer: without, it is the edge and believes nobody. The services behind it
