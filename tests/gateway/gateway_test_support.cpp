@@ -1,5 +1,7 @@
 #include "tests/gateway/gateway_test_support.h"
 
+#include "common/jwt.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -200,6 +202,39 @@ double metric_value(const std::string& text, std::string_view series) {
         pos += series.size();
     }
     return -1;
+}
+
+std::string access_token_for(const std::string& secret, const std::string& sub) {
+    jwt::KeySet keys(secret);
+    jwt::Claims c;
+    c.sub = sub;
+    c.role = "trader";
+    c.sid = "sid-" + sub;
+    c.typ = "access";
+    c.iat = jwt::unix_now() - 10;
+    c.exp = jwt::unix_now() + 600;
+    return jwt::sign(c, keys.signing_key());
+}
+
+OtlpReceiver::OtlpReceiver()
+    : server_([] {
+          kit::ServerOptions o;
+          o.threads = 1;
+          o.access_log = false;
+          o.body_limit = 16 * 1024 * 1024;
+          return o;
+      }()) {
+    server_.post("/v1/traces", [this](const kit::Request& r) {
+        std::lock_guard lock(mutex_);
+        bodies_ += r.body;
+        return kit::Response::json(200, "{}");
+    });
+    server_.start();
+}
+
+std::string OtlpReceiver::all() {
+    std::lock_guard lock(mutex_);
+    return bodies_;
 }
 
 }  // namespace aaiti::gateway::test

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -59,6 +60,22 @@ std::string fresh_loopback_ip();
 
 // Echo bodies are "key=value" lines: method=GET, path=..., header:<lowercase name>=<value>, body=...
 std::map<std::string, std::string> parse_echo(const std::string& body);
+
+// An access token (HS256 with `secret`) for user `sub`, role trader, session sid-<sub>, valid 10 minutes.
+std::string access_token_for(const std::string& secret, const std::string& sub);
+
+// Stands in for Jaeger's OTLP/HTTP receiver: POST /v1/traces bodies, kept in arrival order.
+class OtlpReceiver {
+public:
+    OtlpReceiver();
+    std::string base_url() const { return server_.base_url(); }
+    std::string all();  // every body received so far, concatenated
+
+private:
+    std::mutex mutex_;
+    std::string bodies_;
+    kit::Server server_;
+};
 
 // The value of a metric line "name{labels} value" whose text starts with `series`; -1 when absent.
 double metric_value(const std::string& metrics_text, std::string_view series);

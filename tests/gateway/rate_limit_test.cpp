@@ -4,7 +4,6 @@
 
 #include <csignal>
 
-#include "common/jwt.h"
 #include "tests/gateway/gateway_test_support.h"
 #include "tests/support/network.h"
 #include "tests/support/process.h"
@@ -17,18 +16,6 @@ using namespace aaiti::gateway::test;
 namespace {
 
 constexpr const char* k_secret = "rate-limit-test-secret-0123456789";
-
-std::string token_for(const std::string& sub) {
-    jwt::KeySet keys(k_secret);
-    jwt::Claims c;
-    c.sub = sub;
-    c.role = "trader";
-    c.sid = "sid-" + sub;
-    c.typ = "access";
-    c.iat = jwt::unix_now() - 10;
-    c.exp = jwt::unix_now() + 600;
-    return jwt::sign(c, keys.signing_key());
-}
 
 // A redis-server of our own that the test can kill and bring back on the same port.
 class OwnRedis {
@@ -73,7 +60,7 @@ TEST_CASE("two gateway processes share one rate limit through Redis: 429 with Ra
         ports.push_back(port);
     }
     const std::string ip = fresh_loopback_ip();
-    const std::string auth = "Bearer " + token_for("rl-" + ip);
+    const std::string auth = "Bearer " + access_token_for(k_secret, "rl-" + ip);
     for (int i = 0; i < 6; ++i) {
         auto r = http(static_cast<std::uint16_t>(ports[i % 2]), "GET", "/api/svc/name", {{"Authorization", auth}}, {}, ip);
         INFO("request " << i << ": " << r.body);
@@ -90,7 +77,7 @@ TEST_CASE("two gateway processes share one rate limit through Redis: 429 with Ra
         CHECK(r.header("RateLimit-Remaining") == "0");
     }
     // Another client is not affected.
-    CHECK(http(static_cast<std::uint16_t>(ports[0]), "GET", "/api/svc/name", {{"Authorization", "Bearer " + token_for("other-" + ip)}},
+    CHECK(http(static_cast<std::uint16_t>(ports[0]), "GET", "/api/svc/name", {{"Authorization", "Bearer " + access_token_for(k_secret, "other-" + ip)}},
                {}, fresh_loopback_ip())
               .status == 200);
 }

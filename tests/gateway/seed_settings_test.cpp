@@ -5,7 +5,6 @@
 
 #include <mutex>
 
-#include "common/jwt.h"
 #include "tests/gateway/gateway_test_support.h"
 #include "tests/support/network.h"
 #include "tests/support/process.h"
@@ -16,65 +15,26 @@ using namespace aaiti::gateway;
 using namespace aaiti::gateway::test;
 
 namespace {
-
 constexpr const char* k_secret = "seed-settings-test-secret-0123456789";
-
-std::string token_for(const std::string& sub) {
-    jwt::KeySet keys(k_secret);
-    jwt::Claims c;
-    c.sub = sub;
-    c.role = "trader";
-    c.sid = "sid-" + sub;
-    c.typ = "access";
-    c.iat = jwt::unix_now() - 10;
-    c.exp = jwt::unix_now() + 600;
-    return jwt::sign(c, keys.signing_key());
-}
-
-// Stands in for Jaeger's OTLP/HTTP receiver.
-struct Receiver {
-    std::mutex mutex;
-    std::string bodies;
-    kit::Server server{[] {
-        kit::ServerOptions o;
-        o.threads = 1;
-        o.access_log = false;
-        o.body_limit = 16 * 1024 * 1024;
-        return o;
-    }()};
-    Receiver() {
-        server.post("/v1/traces", [this](const kit::Request& r) {
-            std::lock_guard lock(mutex);
-            bodies += r.body;
-            return kit::Response::json(200, "{}");
-        });
-        server.start();
-    }
-    std::string all() {
-        std::lock_guard lock(mutex);
-        return bodies;
-    }
-};
-
 }  // namespace
 
 TEST_CASE("aaiti-gateway with the seed's settings: a 15-minute window, its version and environment reported [e2e]", "[e2e]") {
     const auto& servers = aaiti::test::test_servers();
     TestUpstream svc("svc");
-    Receiver jaeger;
+    OtlpReceiver jaeger;
     const int port = aaiti::test::free_loopback_port();
     aaiti::test::ProcessOptions po;
     po.inherit_environment = false;
     po.env = {{"JWT_SECRET", k_secret},       {"REDIS_URL", servers.redis_url},   {"RATE_LIMIT_MAX", "100"},
               {"RATE_LIMIT_WINDOW", "900000"}, {"SERVICE_VERSION", "2.1.0-seed"}, {"NODE_ENV", "production"},
-              {"JAEGER_ENDPOINT", jaeger.server.base_url()}};
+              {"JAEGER_ENDPOINT", jaeger.base_url()}};
     aaiti::test::ChildProcess gateway({aaiti::test::binary_path("aaiti-gateway"), "--listen", "127.0.0.1:" + std::to_string(port),
                                        "--route", "/api/svc=" + svc.url(), "--threads", "1"},
                                       po);
     REQUIRE(aaiti::test::wait_for_loopback_port(port));
     const std::string ip = fresh_loopback_ip();
     const auto r = http(static_cast<std::uint16_t>(port), "GET", "/api/svc/name",
-                        {{"Authorization", "Bearer " + token_for("seed-" + ip)}}, {}, ip);
+                        {{"Authorization", "Bearer " + access_token_for(k_secret, "seed-" + ip)}}, {}, ip);
     REQUIRE(r.status == 200);
     // 900000 ms is 15 minutes, not 900000 s (10.4 days): the window resets within 900 s.
     const int reset = std::stoi(r.header("RateLimit-Reset"));

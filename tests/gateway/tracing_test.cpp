@@ -1,8 +1,6 @@
 // Span export to a local OTLP/HTTP receiver (an in-process kit server standing in for Jaeger).
 #include <catch2/catch.hpp>
 
-#include <mutex>
-
 #include "tests/gateway/gateway_test_support.h"
 #include "tests/support/network.h"
 
@@ -10,41 +8,11 @@ using namespace aaiti;
 using namespace aaiti::gateway;
 using namespace aaiti::gateway::test;
 
-namespace {
-
-struct Receiver {
-    std::mutex mutex;
-    std::vector<std::string> bodies;
-    kit::Server server{[] {
-        kit::ServerOptions o;
-        o.threads = 1;
-        o.access_log = false;
-        o.body_limit = 16 * 1024 * 1024;
-        return o;
-    }()};
-    Receiver() {
-        server.post("/v1/traces", [this](const kit::Request& r) {
-            std::lock_guard lock(mutex);
-            bodies.push_back(r.body);
-            return kit::Response::json(200, "{}");
-        });
-        server.start();
-    }
-    std::string all() {
-        std::lock_guard lock(mutex);
-        std::string out;
-        for (const auto& b : bodies) out += b;
-        return out;
-    }
-};
-
-}  // namespace
-
 TEST_CASE("each proxied request becomes a span exported as OTLP/HTTP JSON, in the caller's trace") {
-    Receiver jaeger;
+    OtlpReceiver jaeger;
     TestUpstream up("a");
     auto o = test_gateway_options({route("/api/svc", {&up})});
-    o.jaeger_endpoint = jaeger.server.base_url();
+    o.jaeger_endpoint = jaeger.base_url();
     o.trace_flush_interval = std::chrono::milliseconds(50);
     o.server.service_version = "2.1.0";
     o.server.environment = "staging";
