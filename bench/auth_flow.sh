@@ -145,10 +145,13 @@ CFG
   edge=http://127.0.0.1:$haproxy_port
   # Each surge connection is a user logging in again as soon as it is answered; with SURGE_RETRY=honour
   # (the default) one refused with 503/429 waits its Retry-After first, as a client that reads it does;
-  # SURGE_RETRY=ignore retries at once (a script's flood). Answers are counted by status.
+  # SURGE_RETRY=ignore retries at once (a script's flood). Answers are counted by status. wrk's Lua has
+  # no per-connection state, so "waits its Retry-After" is the thread's last refusal's Retry-After for
+  # every next request until a login succeeds: a thread-wide value taken once would delay whichever
+  # connection asked next, and leave the refused one undelayed.
   { [ "$surge_retry" = honour ] && cat <<'LUA'
 local wait_ms = 0
-function delay() local d = wait_ms; wait_ms = 0; return d end
+function delay() return wait_ms end
 LUA
     cat <<'LUA'
 wrk.method = "POST"
@@ -159,7 +162,10 @@ function setup(thread) table.insert(threads, thread) end
 function init(args) statuses = {} end
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
-  if wait_ms ~= nil and (status == 503 or status == 429) then wait_ms = (tonumber(headers["Retry-After"]) or 1) * 1000 end
+  if wait_ms ~= nil then
+    if status == 503 or status == 429 then wait_ms = (tonumber(headers["Retry-After"] or headers["retry-after"]) or 1) * 1000
+    elseif status == 200 then wait_ms = 0 end
+  end
 end
 function done(summary, latency, requests)
   local total = {}
