@@ -34,6 +34,30 @@ struct Gate {
     }
     void open() { promise.set_value(); }
 };
+
+// Two requests on their own connections: the first holds the pool's only worker (blocked on `gate`),
+// the second fills its queue (capacity 1), so the next request to that pool is refused.
+struct FullPool {
+    FullPool(Server& s, Gate& gate, const std::string& request, const std::string& pool) : running(s.port()), queued(s.port()) {
+        REQUIRE(running.send(request));
+        REQUIRE(eventually([&] { return gate.entered.load() == 1; }));  // the only worker is busy
+        REQUIRE(queued.send(request));
+        auto& waiting = s.metrics().gauge("http_worker_pool_queued", "", {"pool"}).with({pool});
+        REQUIRE(eventually([&] { return waiting.value() == 1; }));  // the queue (capacity 1) is full
+    }
+    // Opens the gate; both requests already taken are answered 200. Returns their replies.
+    std::pair<Reply, Reply> release(Gate& gate) {
+        gate.open();
+        auto a = running.read_reply();
+        auto b = queued.read_reply();
+        REQUIRE(a);
+        REQUIRE(b);
+        CHECK(a->status == 200);
+        CHECK(b->status == 200);
+        return {*a, *b};
+    }
+    RawConnection running, queued;
+};
 }  // namespace
 
 TEST_CASE("a handler exception becomes a 500 JSON error and the server keeps serving") {
@@ -106,23 +130,12 @@ TEST_CASE("a full worker pool answers 503 with Retry-After instead of queueing")
         return Response::text(200, "done");
     });
     s.start();
-    RawConnection running(s.port()), queued(s.port());
-    REQUIRE(running.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
-    REQUIRE(eventually([&] { return gate.entered.load() == 1; }));  // the only worker is busy
-    REQUIRE(queued.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
-    auto& waiting = s.metrics().gauge("http_worker_pool_queued", "", {"pool"}).with({"default"});
-    REQUIRE(eventually([&] { return waiting.value() == 1; }));  // the queue (capacity 1) is full
+    FullPool full(s, gate, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n", "default");
     auto rejected = get(s.port(), "/slow");
     CHECK(rejected.status == 503);
     CHECK(rejected.header("Retry-After") == "2");
     CHECK(rejected.body.find(R"("code":"overloaded")") != std::string::npos);
-    gate.open();
-    auto a = running.read_reply();
-    auto b = queued.read_reply();
-    REQUIRE(a);
-    REQUIRE(b);
-    CHECK(a->status == 200);
-    CHECK(b->status == 200);
+    full.release(gate);
 }
 
 TEST_CASE("/health and /ready answer while every worker of the pool is blocked") {
@@ -138,12 +151,7 @@ TEST_CASE("/health and /ready answer while every worker of the pool is blocked")
     });
     s.add_readiness_check("db", [] { return CheckResult::healthy(); });
     s.start();
-    RawConnection running(s.port()), queued(s.port());
-    REQUIRE(running.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
-    REQUIRE(eventually([&] { return gate.entered.load() == 1; }));
-    REQUIRE(queued.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
-    auto& waiting = s.metrics().gauge("http_worker_pool_queued", "", {"pool"}).with({"default"});
-    REQUIRE(eventually([&] { return waiting.value() == 1; }));  // the worker busy, its queue full
+    FullPool full(s, gate, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n", "default");
 
     // /ready used to be a blocking route: it queued behind the work (or was refused 503), and a
     // supervisor took the busy process for a dead one.
@@ -155,13 +163,7 @@ TEST_CASE("/health and /ready answer while every worker of the pool is blocked")
         CHECK(ready.body == R"({"status":"ok","checks":{"db":{"status":"ok"}}})");
     }
     CHECK(gate.entered.load() == 1);  // still blocked: the probes did not wait for it
-    gate.open();
-    auto a = running.read_reply();
-    auto b = queued.read_reply();
-    REQUIRE(a);
-    REQUIRE(b);
-    CHECK(a->status == 200);
-    CHECK(b->status == 200);
+    full.release(gate);
 }
 
 TEST_CASE("concurrent /ready probes share one run of the checks") {
@@ -206,12 +208,7 @@ TEST_CASE("a named pool's full queue answers 503 + Retry-After while routes on t
     }, "password");
     s.route_blocking("GET", "/profile", [](const Request&) { return Response::text(200, "profile " + where()); });
     s.start();
-    RawConnection running(s.port()), queued(s.port());
-    REQUIRE(running.send("POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
-    REQUIRE(eventually([&] { return gate.entered.load() == 1; }));
-    REQUIRE(queued.send("POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
-    auto& waiting = s.metrics().gauge("http_worker_pool_queued", "", {"pool"}).with({"password"});
-    REQUIRE(eventually([&] { return waiting.value() == 1; }));
+    FullPool full(s, gate, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", "password");
 
     auto refused = request(s.port(), "POST", "/login");
     CHECK(refused.status == 503);
@@ -230,14 +227,8 @@ TEST_CASE("a named pool's full queue answers 503 + Retry-After while routes on t
     CHECK_THAT(metrics, Catch::Contains(R"(http_worker_pool_rejected_total{pool="password"} 1)"));
     CHECK_THAT(metrics, Catch::Contains(R"(http_worker_pool_queued{pool="password"} 1)"));
 
-    gate.open();  // the logins already taken finish
-    auto a = running.read_reply();
-    auto b = queued.read_reply();
-    REQUIRE(a);
-    REQUIRE(b);
-    CHECK(a->status == 200);
-    CHECK(b->status == 200);
-    CHECK(a->body == "logged in worker");
+    const auto [a, b] = full.release(gate);  // the logins already taken finish
+    CHECK(a.body == "logged in worker");
 }
 
 TEST_CASE("a worker pool added with a niceness runs its handlers at that niceness, the default pool at the process's") {
